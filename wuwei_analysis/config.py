@@ -1,0 +1,37 @@
+"""One place for paths and defaults.
+
+Every module, notebook and command takes its default locations from here, so a
+checkout can be moved or pointed at another data folder without editing code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJ_ROOT = Path(__file__).resolve().parents[1]
+
+DATA_DIR = PROJ_ROOT / "data"
+RAW_DATA_DIR = DATA_DIR / "raw"
+PROCESSED_DATA_DIR = DATA_DIR / "processed"
+REFERENCE_DIR = DATA_DIR / "reference"
+NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+REPORTS_DIR = PROJ_ROOT / "reports"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+# The source article sits beside the checkout (../shared/sources/) in the
+# team's workspace and in CI; WUWEI_SOURCES_DIR points elsewhere.
+SOURCES_DIR = Path(os.environ.get("WUWEI_SOURCES_DIR", PROJ_ROOT.parent / "shared" / "sources"))
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+CITY_CODE = "620600"
+DEFAULT_REGION = CITY_CODE
+DEFAULT_YEAR = 2025
+THEMES = ("employment", "education", "health", "elderly_care", "social_security", "urban")
+SUMMARY = "summary"
+
+
+def figures_dir(reports_dir: Path, lang: str) -> Path:
+    """Where a language's chart files (PNG and SVG) are written."""
+    return Path(reports_dir) / lang / "figures"

@@ -1,0 +1,94 @@
+"""Problems found in user input, and the exceptions that carry them.
+
+A user mistake is reported as one or more :class:`Problem` rows (file, line,
+column, value, rule, hint) and a non-zero exit status, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Exit statuses of the `wuwei` command (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1  # a notebook or report failed; the last good report is kept
+EXIT_BAD_INPUT = 2  # raw data or parameters are invalid; nothing was written
+EXIT_BUSY = 3  # another build holds the lock
+EXIT_OUTPUT = 4  # the output folder cannot be written
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    file: str
+    line: int | None = None
+    column: str = ""
+    value: str = ""
+    rule: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column {self.column!r}"
+        text = f"{where}: {self.rule}"
+        if self.value != "":
+            text += f" (value {self.value!r})"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class WuweiError(Exception):
+    """Base class for errors the `wuwei` command reports without a traceback."""
+
+    exit_status = EXIT_FAILED
+
+
+class DataError(WuweiError):
+    """Raw data broke one or more rules; carries every problem found."""
+
+    exit_status = EXIT_BAD_INPUT
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=_problem_key)
+        super().__init__(f"{len(self.problems)} problem(s) in the raw data:\n" + format_problems(self.problems))
+
+
+class ParameterError(WuweiError):
+    """A notebook or build parameter is unknown or has a value outside the allowed ones."""
+
+    exit_status = EXIT_BAD_INPUT
+
+
+class BuildBusyError(WuweiError):
+    """Another build is running in the same reports folder."""
+
+    exit_status = EXIT_BUSY
+
+
+class OutputError(WuweiError):
+    """An output folder cannot be written (read-only, full, missing)."""
+
+    exit_status = EXIT_OUTPUT
+
+
+def _problem_key(problem: Problem) -> tuple:
+    return (problem.file, problem.line if problem.line is not None else -1, problem.column, problem.rule)
+
+
+def format_problems(problems: list[Problem]) -> str:
+    """Render problems one per line, sorted by file and line."""
+    return "\n".join(str(p) for p in problems)
+
+
+def relative_name(path: Path | str) -> str:
+    """A short, stable name for a file in messages: relative to the cwd when possible."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
