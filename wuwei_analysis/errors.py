@@ -55,7 +55,9 @@ class DataError(WuweiError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=_problem_key)
-        super().__init__(f"{len(self.problems)} problem(s) in the raw data:\n" + format_problems(self.problems))
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the raw data:\n" + format_problems(self.problems)
+        )
 
 
 class ParameterError(WuweiError):

@@ -1,0 +1,284 @@
+"""The cleaner: bundled data, the processed contract, and every error a user meets."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wuwei_analysis import config
+from wuwei_analysis.clean import INDICATOR_COLUMNS, MEASURE_COLUMNS, check, clean, process, raw_files
+from wuwei_analysis.cli import main
+from wuwei_analysis.errors import DataError
+
+HEADER = "主题,指标代码,指标名称,英文名称,地区,年份,数值,单位,状态,来源,引文"
+GOOD_ROW = (
+    "urban,urban_pocket_parks,城市小游园,Pocket parks,武威城区,2025,46个,游园,累计,src,累计新建46个城市小游园"
+)
+SOURCES = "source_id,title,authors,year,kind,language\nsrc,Test source,Someone,2025,test,zh\n"
+SOURCE_ARTICLE = config.SOURCES_DIR / "000_8cc33e0044cfc9fd.txt"
+
+
+def tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def make_raw(tmp_path: Path, figures: str, name: str = "urban.csv", encoding: str = "utf-8") -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    (raw / "sources.csv").write_text(SOURCES, encoding="utf-8")
+    (raw / name).write_bytes(figures.encode(encoding))
+    return raw
+
+
+def problems_for(tmp_path: Path, figures: str, **kwargs) -> list:
+    raw = make_raw(tmp_path, figures, **kwargs)
+    before = tree_hash(raw)
+    with pytest.raises(DataError) as caught:
+        clean(raw, tmp_path / "out")
+    assert tree_hash(raw) == before, "raw data changed"
+    assert not (tmp_path / "out").exists(), "a failed clean wrote output"
+    return caught.value.problems
+
+
+def assert_problem(problems, line, column, value, rule_part):
+    matches = [p for p in problems if p.line == line and p.column == column and rule_part in p.rule]
+    assert matches, f"no {rule_part!r} at line {line}, column {column}: {problems}"
+    assert matches[0].value == value
+    assert matches[0].file.endswith(".csv") or matches[0].file.endswith(".xlsx")
+
+
+# ----------------------------------------------------------------- bundled data
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("processed")
+    result = clean(config.RAW_DATA_DIR, out)
+    return result, out
+
+
+def test_bundled_data_cleans_to_the_contract(bundled):
+    result, out = bundled
+    for name in ("indicators", "measures", "sources", "data_dictionary"):
+        assert (out / f"{name}.parquet").exists() and (out / f"{name}.csv").exists()
+    indicators = pd.read_parquet(out / "indicators.parquet")
+    assert list(indicators.columns) == INDICATOR_COLUMNS
+    assert list(pd.read_parquet(out / "measures.parquet").columns) == MEASURE_COLUMNS
+    assert indicators["value"].notna().all()
+    assert set(indicators["year"]) == {2025}
+    assert (out / "indicators.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_every_theme_is_covered_by_figures_or_measures(bundled):
+    result, _ = bundled
+    with_figures = set(result.indicators["theme"])
+    with_measures = set(result.measures["theme"])
+    assert with_figures | with_measures == set(config.THEMES)
+    # The source states no figures for these two themes; none may be invented.
+    assert not with_figures & {"employment", "social_security"}
+
+
+def test_every_figure_is_quoted_as_written(bundled):
+    result, _ = bundled
+    for row in result.indicators.itertuples():
+        assert row.value_as_written in row.quote, row.indicator_id
+        assert len(row.quote) <= 40
+
+
+@pytest.mark.skipif(not SOURCE_ARTICLE.exists(), reason="source article not beside the checkout")
+def test_every_quote_appears_verbatim_in_the_source_article(bundled):
+    article = "".join(SOURCE_ARTICLE.read_text(encoding="utf-8").split())
+    result, _ = bundled
+    quotes = list(result.indicators["quote"]) + list(result.measures["quote"])
+    missing = [q for q in quotes if "".join(q.split()) not in article]
+    assert not missing
+
+
+def test_parsed_values_match_the_written_figures(bundled):
+    result, _ = bundled
+    table = result.indicators.set_index(["indicator_id", "region_zh"])
+    village = table.loc[("elderly_care_village_people_served", "古浪县新堡乡兴民新村")]
+    assert (village["value"], village["qualifier"]) == (1000.0, "more_than")
+    assert table.loc[("urban_parking_ratio", "武威市"), "value"] == pytest.approx(1.22)
+    assert table.loc[("health_primary_care_activities", "武威市"), "value"] == 8
+    age = table.loc[("education_toddler_care_age", "武威市")]
+    assert (age["value"], age["value_high"], age["qualifier"]) == (2, 3, "range")
+    assert table.loc[("urban_renovation_progress", "武威市"), "unit"] == "percent"
+    assert table.loc[("urban_pocket_parks", "武威城区"), "region_code"] == config.CITY_CODE
+
+
+def test_rerun_is_byte_identical(bundled, tmp_path):
+    _, first = bundled
+    clean(config.RAW_DATA_DIR, tmp_path)
+    for path in sorted(first.iterdir()):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_clean_never_writes_under_raw(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(config.RAW_DATA_DIR, raw)
+    before = tree_hash(raw)
+    clean(raw, tmp_path / "out")
+    assert tree_hash(raw) == before
+    assert sorted(p.name for p in raw.iterdir()) == sorted(p.name for p in config.RAW_DATA_DIR.iterdir())
+
+
+def test_data_dictionary_describes_every_column_and_indicator(bundled):
+    result, out = bundled
+    dictionary = pd.read_csv(out / "data_dictionary.csv", encoding="utf-8-sig")
+    described = set(dictionary["name"])
+    assert set(INDICATOR_COLUMNS) <= described
+    assert set(result.indicators["indicator_id"]) <= described
+
+
+# ----------------------------------------------------------------- encodings
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_each_encoding_reads_the_same(tmp_path, encoding):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW}\n", encoding=encoding)
+    result = process(raw_files(raw))
+    row = result.indicators.iloc[0]
+    assert (row["name_zh"], row["region_zh"], row["value"]) == ("城市小游园", "武威城区", 46.0)
+
+
+# ----------------------------------------------------------------- error cases
+
+
+def test_unparseable_value(tmp_path):
+    bad = GOOD_ROW.replace(",46个,", ",四十X个,")
+    problems = problems_for(tmp_path, f"{HEADER}\n{GOOD_ROW.replace('urban_pocket', 'urban_x')}\n{bad}\n")
+    assert_problem(problems, 3, "value", "四十X个", "")
+
+
+def test_unknown_unit(tmp_path):
+    bad = GOOD_ROW.replace(",游园,", ",公顷,")
+    assert_problem(problems_for(tmp_path, f"{HEADER}\n{bad}\n"), 2, "unit", "公顷", "unknown unit")
+
+
+def test_unknown_region(tmp_path):
+    bad = GOOD_ROW.replace(",武威城区,", ",兰州市,")
+    assert_problem(problems_for(tmp_path, f"{HEADER}\n{bad}\n"), 2, "region", "兰州市", "region")
+
+
+def test_missing_required_column(tmp_path):
+    header = HEADER.replace(",引文", "")
+    row = GOOD_ROW.rsplit(",", 1)[0]
+    problems = problems_for(tmp_path, f"{header}\n{row}\n")
+    assert any(p.column == "quote" and "missing required column" in p.rule and p.line == 1 for p in problems)
+
+
+def test_duplicate_figure(tmp_path):
+    problems = problems_for(tmp_path, f"{HEADER}\n{GOOD_ROW}\n{GOOD_ROW}\n")
+    assert_problem(problems, 3, "value", "46个", "duplicate figure")
+
+
+def test_conflicting_figures_across_files(tmp_path):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW}\n")
+    other = GOOD_ROW.replace(",46个,", ",47个,").replace("新建46个", "新建47个")
+    (raw / "urban_more.csv").write_text(f"{HEADER}\n{other}\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        clean(raw, tmp_path / "out")
+    conflict = [p for p in caught.value.problems if p.rule == "conflicting figure"]
+    assert conflict and conflict[0].file.endswith("urban_more.csv") and conflict[0].value == "47个"
+    assert "urban.csv line 2" in conflict[0].hint
+
+
+def test_empty_file(tmp_path):
+    problems = problems_for(tmp_path, "")
+    assert any("empty" in p.rule and p.file.endswith("urban.csv") for p in problems)
+
+
+def test_ragged_row(tmp_path):
+    problems = problems_for(tmp_path, f"{HEADER}\n{GOOD_ROW},extra\n")
+    assert any(p.line == 2 and p.file.endswith("urban.csv") for p in problems), problems
+
+
+def test_total_row(tmp_path):
+    total = GOOD_ROW.replace("城市小游园", "合计").replace("urban_pocket_parks", "urban_total")
+    assert_problem(problems_for(tmp_path, f"{HEADER}\n{total}\n"), 2, "name_zh", "合计", "total row")
+
+
+def test_quote_must_state_the_value(tmp_path):
+    bad = GOOD_ROW.replace(",46个,", ",45个,")
+    assert_problem(
+        problems_for(tmp_path, f"{HEADER}\n{bad}\n"), 2, "quote", "累计新建46个城市小游园", "quote"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "rule"),
+    [("-46个", "游园", "below"), ("170%", "%", "above"), ("NA", "游园", "missing"), ("#DIV/0!", "游园", "")],
+)
+def test_implausible_and_missing_values(tmp_path, value, unit, rule):
+    bad = GOOD_ROW.replace(",46个,游园,", f",{value},{unit},").replace("新建46个", f"新建{value}")
+    assert_problem(problems_for(tmp_path, f"{HEADER}\n{bad}\n"), 2, "value", value, rule)
+
+
+def test_future_year(tmp_path):
+    bad = GOOD_ROW.replace(",2025,", ",2099,")
+    assert_problem(problems_for(tmp_path, f"{HEADER}\n{bad}\n"), 2, "year", "2099", "future")
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    rows = [
+        GOOD_ROW.replace(",武威城区,", ",兰州市,"),
+        GOOD_ROW.replace("urban_pocket_parks", "urban_b").replace(",游园,", ",公顷,"),
+        GOOD_ROW.replace("urban_pocket_parks", "urban_c").replace(",2025,", ",20x5,"),
+    ]
+    problems = problems_for(tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    assert {p.line for p in problems} >= {2, 3, 4}
+
+
+def test_english_header_aliases(tmp_path):
+    header = "theme,indicator_id,name_zh,name_en,region,year,value,unit,status,source_id,quote"
+    raw = make_raw(tmp_path, f"{header}\n{GOOD_ROW}\n")
+    assert process(raw_files(raw)).indicators.iloc[0]["value"] == 46
+
+
+def test_unknown_header_names_the_accepted_ones(tmp_path):
+    problems = problems_for(tmp_path, f"{HEADER.replace('数值', '数量')}\n{GOOD_ROW}\n")
+    unknown = [p for p in problems if p.rule == "unknown column"]
+    assert unknown and unknown[0].value == "数量" and "value" in unknown[0].hint
+
+
+# ----------------------------------------------------------------- check and CLI
+
+
+def test_check_lists_problems_and_writes_nothing(tmp_path):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW.replace(',游园,', ',公顷,')}\n")
+    problems = check([raw], today=date(2025, 12, 31))
+    assert [p.rule for p in problems] == ["unknown unit"]
+    assert sorted(p.name for p in raw.iterdir()) == ["sources.csv", "urban.csv"]
+
+
+def test_cli_clean_exits_2_with_a_clear_message(tmp_path, capsys):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW.replace(',游园,', ',公顷,')}\n")
+    status = main(["clean", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "urban.csv" in err and "line 2" in err and "'unit'" in err and "公顷" in err
+    assert "Traceback" not in err
+
+
+def test_cli_check_prints_a_table(tmp_path, capsys):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW.replace(',武威城区,', ',兰州市,')}\n")
+    assert main(["check", str(raw)]) == 2
+    out = capsys.readouterr().out
+    assert re.search(r"^file\s+line\s+column\s+value\s+rule\s+hint", out)
+    assert "兰州市" in out
+
+
+def test_cli_check_bundled_data_is_clean(capsys):
+    assert main(["check"]) == 0

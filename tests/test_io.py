@@ -1,0 +1,492 @@
+"""Tests for wuwei_analysis.io: reading raw tables, atomic writes, hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wuwei_analysis.errors import Problem
+from wuwei_analysis.io import (
+    RawTable,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    detect_encoding,
+    file_sha256,
+    read_table,
+    sha256_bytes,
+    write_csv,
+    write_json,
+    write_parquet,
+)
+
+CHINESE_CSV = "地区,年份,机构数\n凉州区,2023,73所\n民勤县,2024,约500\n"
+CHINESE_HEADER = ["地区", "年份", "机构数"]
+CHINESE_ROWS = [["凉州区", "2023", "73所"], ["民勤县", "2024", "约500"]]
+# Every word has an even number of UTF-8 bytes that also pair up into valid GBK characters.
+UTF8_ALSO_GBK = "地区,年份\n武威,测试数据\n"
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in tmp_path so problems name files by their short relative names."""
+    monkeypatch.chdir(tmp_path)
+
+
+def write(tmp_path: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+    """Create a raw file with exact bytes."""
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+    return path
+
+
+def cells(table: RawTable) -> list[list[str]]:
+    """The rows of a table as plain lists."""
+    return table.rows.values.tolist()
+
+
+def rules(table: RawTable) -> list[str]:
+    return [problem.rule for problem in table.problems]
+
+
+def only_problem(table: RawTable) -> Problem:
+    assert len(table.problems) == 1, table.problems
+    return table.problems[0]
+
+
+# ------------------------------------------------------------------------------------------------
+# Encodings
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
+)
+def test_chinese_file_reads_the_same_in_every_encoding(tmp_path: Path, encoding: str, expected: str) -> None:
+    path = write(tmp_path, "t.csv", CHINESE_CSV, encoding)
+    table = read_table(path)
+    assert table.ok, table.problems
+    assert table.encoding == expected
+    assert table.header == CHINESE_HEADER
+    assert cells(table) == CHINESE_ROWS
+    assert table.lines == [2, 3]
+
+
+def test_gb18030_only_character_is_read(tmp_path: Path) -> None:
+    text = "地区,名称\n凉州区,𠮷字\n"
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("gbk")
+    table = read_table(write(tmp_path, "t.csv", text, "gb18030"))
+    assert table.ok and table.encoding == "gb18030"
+    assert cells(table) == [["凉州区", "𠮷字"]]
+
+
+def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", CHINESE_CSV, "utf-16"))
+    assert table.ok and table.encoding == "utf-16"
+    assert cells(table) == CHINESE_ROWS
+
+
+def test_utf8_that_is_also_valid_gbk_is_read_as_utf8(tmp_path: Path) -> None:
+    data = UTF8_ALSO_GBK.encode("utf-8")
+    misread = data.decode("gbk")  # the trap: these bytes are valid GBK too
+    assert misread != UTF8_ALSO_GBK
+    assert "武威" not in misread
+    assert detect_encoding(data) == "utf-8"
+    table = read_table(write(tmp_path, "t.csv", data))
+    assert table.ok and table.encoding == "utf-8"
+    assert table.header == ["地区", "年份"]
+    assert cells(table) == [["武威", "测试数据"]]
+
+
+def test_detect_encoding_rules() -> None:
+    assert detect_encoding(b"\xef\xbb\xbfa,b\n") == "utf-8-sig"
+    assert detect_encoding("武威".encode("utf-16")) == "utf-16"
+    assert detect_encoding(b"a,b\n") == "utf-8"
+    assert detect_encoding("凉州区".encode("gbk")) == "gb18030"
+    with pytest.raises(UnicodeDecodeError):
+        detect_encoding("凉州区,".encode() + b"\xff\xfe\xff")
+
+
+def test_undecodable_byte_names_its_line_and_column(tmp_path: Path) -> None:
+    data = "地区,人数\n凉州区,12\n民勤县,".encode() + b"3\xff4\n" + "古浪县,5\n".encode()
+    table = read_table(write(tmp_path, "bad.csv", data))
+    problem = only_problem(table)
+    assert problem.rule == "undecodable bytes"
+    assert (problem.file, problem.line, problem.column) == ("bad.csv", 3, "人数")
+    assert "\\xff" in problem.value
+    assert table.encoding == "utf-8"  # the rest of the file is plainly UTF-8
+    assert cells(table)[0] == ["凉州区", "12"]
+    assert cells(table)[2] == ["古浪县", "5"]
+
+
+def test_undecodable_bytes_after_a_multiline_cell_name_the_physical_line(tmp_path: Path) -> None:
+    data = b'a,b\n1,"two\nlines"\n2,ok\n3,' + b"\x80" + b"\n"
+    table = read_table(write(tmp_path, "bad.csv", data))
+    assert [(p.rule, p.line) for p in table.problems] == [("undecodable bytes", 5)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Structure
+# ------------------------------------------------------------------------------------------------
+
+
+def test_unquoted_thousands_separator_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "jobs.csv", "地区,年份,人数\n凉州区,2023,9964\n民勤县,2023,1,234\n")
+    table = read_table(path)
+    problem = only_problem(table)
+    assert problem.file == "jobs.csv"
+    assert problem.line == 3
+    assert problem.column == "人数"
+    assert problem.value == "1,234"
+    assert problem.rule == "more fields than the header"
+    assert "quote numbers with thousands separators, or remove the comma" in problem.hint
+
+
+def test_row_with_extra_fields_that_are_not_a_number(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "a,b\nx,y,z\n"))
+    problem = only_problem(table)
+    assert (problem.line, problem.rule, problem.value) == (2, "more fields than the header", "x,y,z")
+    assert "thousands" not in problem.hint
+
+
+def test_short_row_is_reported(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "地区,年份,人数\n凉州区,2023,5\n民勤县,2023\n"))
+    problem = only_problem(table)
+    assert (problem.line, problem.column, problem.rule) == (3, "人数", "fewer fields than the header")
+    assert problem.value == "民勤县,2023"
+    assert cells(table)[1] == ["民勤县", "2023", ""]  # the row is kept, not dropped
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf", b" , \n"])
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    table = read_table(write(tmp_path, "empty.csv", content))
+    problem = only_problem(table)
+    assert (problem.file, problem.rule) == ("empty.csv", "file is empty")
+    assert table.header == [] and table.rows.empty and table.lines == []
+
+
+def test_header_only(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "地区,年份\n\n"))
+    problem = only_problem(table)
+    assert (problem.rule, problem.line) == ("no data rows", 1)
+    assert table.header == ["地区", "年份"]
+    assert list(table.rows.columns) == ["地区", "年份"] and len(table.rows) == 0
+
+
+def test_duplicate_header_names(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "地区,数值,数值\n凉州区,1,2\n"))
+    problem = only_problem(table)
+    assert (problem.line, problem.column, problem.rule) == (1, "数值", "duplicate column name")
+    assert cells(table) == [["凉州区", "1", "2"]]
+
+
+def test_blank_header_cell_over_data_is_reported(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "地区,,年份\n凉州区,x,2023\n"))
+    problem = only_problem(table)
+    assert (problem.line, problem.rule) == (1, "blank column name")
+    assert "column 2" in problem.hint
+
+
+def test_blank_columns_without_data_are_dropped_silently(tmp_path: Path) -> None:
+    # Excel exports often carry trailing separators; an unnamed, empty column holds nothing.
+    table = read_table(write(tmp_path, "t.csv", "地区,年份,,\n凉州区,2023,,\n民勤县,2024,,\n"))
+    assert table.ok, table.problems
+    assert table.header == ["地区", "年份"]
+    assert cells(table) == [["凉州区", "2023"], ["民勤县", "2024"]]
+
+
+def test_blank_rows_are_skipped_and_lines_stay_right(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "\na,b\n1,2\n\n , \n3,4\n,\n"))
+    assert table.ok, table.problems
+    assert cells(table) == [["1", "2"], ["3", "4"]]
+    assert table.lines == [3, 6]
+
+
+def test_multiline_quoted_cell_keeps_later_line_numbers(tmp_path: Path) -> None:
+    content = 'a,b\n1,"第一行\n第二行\n第三行"\n2,x\n3,y,extra\n'
+    table = read_table(write(tmp_path, "t.csv", content))
+    assert cells(table)[0] == ["1", "第一行\n第二行\n第三行"]
+    assert table.lines == [2, 5, 6]
+    assert [(p.rule, p.line) for p in table.problems] == [("more fields than the header", 6)]
+
+
+def test_crlf_line_endings(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", 'a,b\r\n1,"x\r\ny"\r\n2,z\r\n'))
+    assert table.ok
+    assert cells(table) == [["1", "x\r\ny"], ["2", "z"]]
+    assert table.lines == [2, 4]
+
+
+def test_unclosed_quote_is_reported_where_it_opens(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", 'a,b\n1,2\n3,"oops\n4,5\n6,7\n'))
+    assert [(p.rule, p.line) for p in table.problems] == [("unclosed quote", 3)]
+
+
+def test_text_after_closing_quote_is_reported(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", 'a,b\n1,"2"x\n3,4\n'))
+    assert [(p.rule, p.line) for p in table.problems] == [("malformed quoting", 2)]
+    assert cells(table) == [["3", "4"]]
+
+
+def test_missing_value_markers_stay_strings(tmp_path: Path) -> None:
+    markers = ["NA", "None", "null", "", "—", "#DIV/0!", "N/A", "nan", "-"]
+    header = [f"c{i}" for i in range(len(markers))]
+    content = ",".join(header) + "\n" + ",".join(markers) + "\n"
+    table = read_table(write(tmp_path, "t.csv", content))
+    assert table.ok
+    assert cells(table) == [markers]
+    assert all(type(value) is str for value in cells(table)[0])
+    assert all(pd.api.types.is_object_dtype(dtype) for dtype in table.rows.dtypes)
+
+
+def test_codes_and_exponents_stay_strings(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", "code,value,n\n010,6.206E+05,73\n"))
+    assert cells(table) == [["010", "6.206E+05", "73"]]
+    assert not any(pd.api.types.is_numeric_dtype(dtype) for dtype in table.rows.dtypes)
+
+
+def test_spaces_nbsp_and_bom_are_stripped(tmp_path: Path) -> None:
+    content = "\ufeff 地区\u00a0, 年份 \n\u3000凉州区\u00a0 ,2023  \n"
+    table = read_table(write(tmp_path, "t.csv", content))
+    assert table.header == ["地区", "年份"]
+    assert cells(table) == [["凉州区", "2023"]]
+
+
+@pytest.mark.parametrize("name", ["t.tsv", "t.txt"])
+def test_tab_separated(tmp_path: Path, name: str) -> None:
+    table = read_table(write(tmp_path, name, "地区\t人数\n凉州区\t9,964\n"))
+    assert table.ok
+    assert cells(table) == [["凉州区", "9,964"]]
+
+
+def test_unsupported_file_type(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.xls", b"\xd0\xcf\x11\xe0"))
+    assert rules(table) == ["unsupported file type"]
+
+
+# ------------------------------------------------------------------------------------------------
+# XLSX
+# ------------------------------------------------------------------------------------------------
+
+
+def make_workbook(path: Path) -> Path:
+    """A workbook with an empty first sheet and a data sheet with merged region cells."""
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "说明"  # empty sheet, to be skipped
+    sheet = workbook.create_sheet("数据")
+    sheet.append(["地区", " 指标 ", "数值", "比例", "日期", "代码"])
+    sheet.append(["凉州区", "养老机构", 73.0, 0.7, dt.datetime(2023, 12, 31), "010"])
+    sheet.append([None, "床位", 13.24, 0.705, dt.date(2024, 1, 2), "620602"])
+    sheet.append([None, None, None, None, None, None])  # blank row: skipped, numbering kept
+    sheet.append(["民勤县", "养老机构", 5, None, None, "#DIV/0!"])
+    sheet.merge_cells("A2:A3")
+    sheet["D2"].number_format = "0%"
+    sheet["D3"].number_format = "0.0%"
+    workbook.save(path)
+    return path
+
+
+def test_xlsx_values_merges_and_rows(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "养老.xlsx")
+    table = read_table(path)
+    assert table.ok, table.problems
+    assert (table.encoding, table.sheet) == ("xlsx", "数据")
+    assert table.header == ["地区", "指标", "数值", "比例", "日期", "代码"]
+    assert cells(table) == [
+        ["凉州区", "养老机构", "73", "70%", "2023-12-31", "010"],
+        ["凉州区", "床位", "13.24", "70.5%", "2024-01-02", "620602"],
+        ["民勤县", "养老机构", "5", "", "", "#DIV/0!"],
+    ]
+    assert table.lines == [2, 3, 5]
+
+
+def test_xlsx_prefers_the_sheet_named_like_the_file(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["a"])
+    workbook.active.append(["first"])
+    named = workbook.create_sheet("employment")
+    named.append(["a"])
+    named.append(["named"])
+    workbook.save(tmp_path / "employment.xlsx")
+    table = read_table(tmp_path / "employment.xlsx")
+    assert table.sheet == "employment" and cells(table) == [["named"]]
+
+
+def test_xlsx_reads_without_write_access(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "t.xlsx")
+    path.chmod(stat.S_IRUSR)
+    tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        table = read_table(path)
+    finally:
+        tmp_path.chmod(stat.S_IRWXU)
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    assert table.ok and len(table.rows) == 3
+
+
+def test_xlsx_structure_problems_use_sheet_rows(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["地区", "数值", "数值"])
+    sheet.append([None])
+    sheet.append(["凉州区", 1, 2])
+    workbook.save(tmp_path / "t.xlsx")
+    table = read_table(tmp_path / "t.xlsx")
+    assert [(p.rule, p.line) for p in table.problems] == [("duplicate column name", 1)]
+    assert table.lines == [3]
+
+
+def test_empty_and_broken_xlsx(tmp_path: Path) -> None:
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    assert rules(read_table(tmp_path / "empty.xlsx")) == ["file is empty"]
+    broken = read_table(write(tmp_path, "broken.xlsx", b"not a zip"))
+    assert rules(broken) == ["not a readable .xlsx workbook"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Writing
+# ------------------------------------------------------------------------------------------------
+
+
+def test_atomic_path_keeps_old_file_when_block_fails(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as temporary:
+        assert temporary.parent == tmp_path
+        assert temporary.name.startswith(".out.csv.") and temporary.name.endswith(".tmp")
+        temporary.write_text("half")
+        raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_atomic_path_replaces_on_success_and_creates_folders(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "out.txt"
+    with atomic_path(target) as temporary:
+        temporary.write_text("new")
+        assert not target.exists()
+    assert target.read_text() == "new"
+    assert os.listdir(target.parent) == ["out.txt"]
+    assert stat.S_IMODE(target.stat().st_mode) & stat.S_IRUSR
+
+
+def test_atomic_write_text_and_bytes(tmp_path: Path) -> None:
+    atomic_write_text(tmp_path / "t.txt", "武威\r\n", encoding="gb18030")
+    assert (tmp_path / "t.txt").read_bytes() == "武威\r\n".encode("gb18030")
+    atomic_write_bytes(tmp_path / "t.txt", b"\x00\x01")
+    assert (tmp_path / "t.txt").read_bytes() == b"\x00\x01"
+
+
+def sample_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "region_zh": ["凉州区", "民勤县", "古浪县"],
+            "value": [1437.0, 0.1, float("nan")],
+            "year": [2023, 2024, 2025],
+            "quote": ['全市"养老"机构73所', "a,b\nc", ""],
+        }
+    )
+
+
+def test_write_csv_has_bom_newlines_and_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "indicators.csv"
+    write_csv(sample_frame(), path)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" not in data
+    assert data.splitlines()[0] == b"\xef\xbb\xbfregion_zh,value,year,quote"
+    back = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+    assert back["value"].tolist() == ["1437.0", "0.1", ""]
+    assert back["quote"].tolist() == ['全市"养老"机构73所', "a,b\nc", ""]
+    first = data
+    write_csv(sample_frame(), path)
+    assert path.read_bytes() == first
+
+
+def test_write_parquet_is_deterministic_and_round_trips(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    write_parquet(sample_frame(), first)
+    write_parquet(sample_frame(), second)
+    assert first.read_bytes() == second.read_bytes()
+    back = pd.read_parquet(first)
+    pd.testing.assert_frame_equal(back, sample_frame(), check_dtype=False)
+    assert "__index_level_0__" not in back.columns
+
+
+def test_write_json_is_sorted_unicode_and_newline_terminated(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    write_json({"b": 1, "a": {"名称": "武威", "path": Path("x/y")}}, path)
+    text = path.read_text(encoding="utf-8")
+    assert text == '{\n  "a": {\n    "path": "x/y",\n    "名称": "武威"\n  },\n  "b": 1\n}\n'
+    assert json.loads(text)["a"]["名称"] == "武威"
+
+
+def test_write_json_refuses_nan(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        write_json({"x": float("nan")}, tmp_path / "bad.json")
+    assert not any(tmp_path.iterdir())
+
+
+def test_hashes() -> None:
+    assert sha256_bytes(b"abc") == hashlib.sha256(b"abc").hexdigest()
+    assert sha256_bytes(b"abc").startswith("ba7816bf")
+
+
+def test_file_sha256(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.bin", b"abc" * 1_000_000)
+    assert file_sha256(path) == hashlib.sha256(b"abc" * 1_000_000).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------
+# Round trip: what write_csv writes, read_table reads back cell for cell
+# ------------------------------------------------------------------------------------------------
+
+_CELL = st.text(alphabet=st.sampled_from(list('ab1,"\n\r武威，%—')), max_size=6).filter(
+    lambda text: text == text.strip()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_write_csv_then_read_table_round_trips(tmp_path_factory: pytest.TempPathFactory, rows) -> None:
+    rows = [row for row in rows if any(row)]  # entirely blank rows are skipped by design
+    frame = pd.DataFrame(rows, columns=["x", "y", "z"], dtype=object)
+    path = tmp_path_factory.mktemp("rt") / "t.csv"
+    write_csv(frame, path)
+    table = read_table(path)
+    if not rows:
+        assert rules(table) == ["no data rows"]
+        return
+    assert table.ok, table.problems
+    assert table.encoding == "utf-8-sig"
+    assert cells(table) == rows
+
+
+def test_write_csv_quotes_cells_with_a_bare_carriage_return(tmp_path: Path) -> None:
+    # csv.writer leaves "1\r1" unquoted when lines end in "\n"; that would split the row.
+    frame = pd.DataFrame({"a": ["1\r1", "x"], "n": [1, 2]})
+    write_csv(frame, tmp_path / "t.csv")
+    table = read_table(tmp_path / "t.csv")
+    assert table.ok, table.problems
+    assert cells(table) == [["1\r1", "1"], ["x", "2"]]
+
+
+def test_xlsx_whole_floats_have_no_float_artefacts(tmp_path: Path) -> None:
+    # openpyxl stores 1e20 as "1e+20", which reads back as a float, not an int.
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["big", "whole", "part"])
+    workbook.active.append([1e20, 73.0, 0.125])
+    workbook.save(tmp_path / "t.xlsx")
+    assert cells(read_table(tmp_path / "t.xlsx")) == [["100000000000000000000", "73", "0.125"]]

@@ -1,0 +1,102 @@
+"""The `wuwei` command: clean, check and build.
+
+User mistakes end with a clear message and a non-zero exit status (see
+``errors``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from wuwei_analysis import config
+from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_OK, Problem, WuweiError
+
+PROBLEM_COLUMNS = ("file", "line", "column", "value", "rule", "hint")
+
+
+def problems_table(problems: list[Problem]) -> str:
+    """Problems as an aligned plain-text table, one row each."""
+    rows = [PROBLEM_COLUMNS] + [
+        (p.file, "" if p.line is None else str(p.line), p.column, p.value, p.rule, p.hint) for p in problems
+    ]
+    widths = [min(max(len(r[i]) for r in rows), 40) for i in range(len(PROBLEM_COLUMNS) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from wuwei_analysis.clean import clean
+
+    result = clean(args.raw_dir, args.out_dir)
+    print(
+        f"cleaned {len(result.indicators)} figures and {len(result.measures)} measures "
+        f"from {args.raw_dir} → {args.out_dir}"
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wuwei_analysis.clean import check
+
+    paths = args.paths or [config.RAW_DATA_DIR]
+    problems = check(paths)
+    if not problems:
+        print(f"ok: no problems in {', '.join(str(p) for p in paths)}")
+        return EXIT_OK
+    print(problems_table(problems))
+    print(f"\n{len(problems)} problem(s) found; nothing was written.", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from wuwei_analysis import build
+
+    return build.run_build(build.options_from_args(args))
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wuwei", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    clean = commands.add_parser("clean", help="clean data/raw into data/processed")
+    clean.add_argument("--raw-dir", type=Path, default=config.RAW_DATA_DIR)
+    clean.add_argument("--out-dir", type=Path, default=config.PROCESSED_DATA_DIR)
+    clean.set_defaults(func=cmd_clean)
+
+    check = commands.add_parser("check", help="validate raw tables without writing anything")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help=f"files or folders (default {config.RAW_DATA_DIR})"
+    )
+    check.set_defaults(func=cmd_check)
+
+    build = commands.add_parser("build", help="clean, run every notebook, render HTML reports")
+    try:
+        from wuwei_analysis import build as build_module
+    except ImportError:  # pragma: no cover - during development only
+        build_module = None
+    if build_module is not None:
+        build_module.add_build_arguments(build)
+    build.set_defaults(func=cmd_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `wuwei` console script."""
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WuweiError as error:
+        print(f"wuwei {args.command}: {error}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print(f"wuwei {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
