@@ -282,3 +282,14 @@ def test_cli_check_prints_a_table(tmp_path, capsys):
 
 def test_cli_check_bundled_data_is_clean(capsys):
     assert main(["check"]) == 0
+
+
+def test_committed_processed_data_matches_the_raw_tables(bundled):
+    """data/processed/ is committed for analysts; it must be what `wuwei clean` makes of data/raw."""
+    _, fresh = bundled
+    for name in ("indicators", "measures", "sources", "data_dictionary"):
+        committed = config.PROCESSED_DATA_DIR / f"{name}.csv"
+        assert committed.read_bytes() == (fresh / f"{name}.csv").read_bytes(), f"run `make data`: {name} is stale"
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(config.PROCESSED_DATA_DIR / f"{name}.parquet"), pd.read_parquet(fresh / f"{name}.parquet")
+        )

@@ -33,6 +33,8 @@ MAX_QUOTE_CHARS = 40
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal")
 INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 EARLIEST_YEAR = 1949
+# A code that a spreadsheet has turned into a number, e.g. 6.206E+05.
+EXCEL_NUMBER = r"\d+(\.\d+)?[eE][+-]?\d+"
 
 INDICATOR_COLUMNS = [
     "theme",
@@ -87,9 +89,10 @@ class CleanResult:
 class _Table:
     """A raw table with canonical column names, and where each row came from."""
 
-    name: str
+    name: str  # as shown in messages
     frame: pd.DataFrame
     lines: list[int]
+    file_name: str  # as recorded in the processed data: independent of the working folder
 
 
 # --------------------------------------------------------------------------- load
@@ -145,7 +148,7 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
     for column in reference.columns(kind):
         if column.column not in frame.columns:
             frame[column.column] = ""
-    return _Table(name, frame.astype(str).reset_index(drop=True), list(raw.lines))
+    return _Table(name, frame.astype(str).reset_index(drop=True), list(raw.lines), raw.path.name)
 
 
 def load_tables(paths: list[Path]) -> tuple[dict[str, list[_Table]], list[Problem]]:
@@ -174,6 +177,7 @@ def _concat(tables: list[_Table]) -> pd.DataFrame:
         frame = table.frame.copy()
         frame["_file"] = table.name
         frame["_line"] = table.lines
+        frame["_source_file"] = table.file_name
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=["_file", "_line"])
@@ -216,7 +220,15 @@ def _resolve_region(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     found = frame["region"].map(lambda r: reference.find_region(r))
     bad = found.isna() & ~_blank(frame["region"])
     hint = "add it to data/reference/regions.csv, with its parent's code, or use a known name or code"
-    problems = _problems_where(frame, bad, "region", "region not in the reference data", hint)
+    excel = frame["region"].str.fullmatch(EXCEL_NUMBER)
+    problems = _problems_where(frame, bad & ~excel, "region", "region not in the reference data", hint)
+    problems += _problems_where(
+        frame,
+        bad & excel,
+        "region",
+        "region code was turned into a number",
+        "Excel wrote the code in scientific notation; format the column as text and type the code, e.g. 620600",
+    )
     resolved = pd.DataFrame(
         {
             "region_code": found.map(lambda r: r.region_code if r else ""),
@@ -325,6 +337,15 @@ def _check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) ->
             problems += _problems_where(
                 frame, above, "value", f"above {spec.max:g} for unit {unit_id!r}", hint
             )
+    # 0.7 in a percent column is 70 % on another scale, or 0.7 %: refuse to guess.
+    bare_fraction = (unit == "percent") & (parsed["kind"] == "number") & (parsed["value"].abs() < 1)
+    problems += _problems_where(
+        frame,
+        bare_fraction & (parsed["value"] != 0),
+        "value",
+        "ambiguous percentage scale",
+        "percentages use one scale, 0–100: write 70% (not 0.7) or 0.7%",
+    )
     return problems
 
 
@@ -465,7 +486,7 @@ def build_indicators(
             "value_as_written": frame["value"],
             "source_id": frame["source_id"],
             "quote": frame["quote"],
-            "source_file": frame["_file"],
+            "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
     )
@@ -491,7 +512,7 @@ def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataF
             "theme": theme,
             **regions,
             **{c: frame[c] for c in MEASURE_COLUMNS[4:10]},
-            "source_file": frame["_file"],
+            "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
     )
@@ -501,7 +522,10 @@ def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataF
 
 
 def _sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows in report order, and one text dtype for every text column (stable files)."""
     order = {t: i for i, t in enumerate(reference.themes())}
+    text = [c for c in frame.columns if c not in ("year", "value", "value_high", "source_line")]
+    frame = frame.astype({c: str for c in text})
     return (
         frame.assign(_order=frame["theme"].map(order))
         .sort_values(["_order", *columns], kind="stable")

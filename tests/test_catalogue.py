@@ -1,0 +1,264 @@
+"""A catalogue of bad raw input an analyst will meet, each through `wuwei check` and `wuwei clean`.
+
+Every case asserts a clear message (file, line, column, value), a non-zero exit where the input is
+wrong, nothing written on failure, and raw files hashing the same afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from wuwei_analysis.cli import main
+
+HEADER = "主题,指标代码,指标名称,英文名称,地区,年份,数值,单位,状态,来源,引文"
+SOURCES = "source_id,title,authors,year,kind,language\nsrc,Test source,Someone,2025,test,zh\n"
+
+
+def row(
+    value: str = "46个",
+    unit: str = "游园",
+    region: str = "武威城区",
+    name: str = "城市小游园",
+    quote: str = "",
+) -> str:
+    quote = quote or f"累计新建{value}城市小游园"
+    return f"urban,urban_pocket_parks,{name},Pocket parks,{region},2025,{value},{unit},累计,src,{quote}"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+class Case:
+    """A raw folder in tmp_path, the commands run on it, and what they said."""
+
+    def __init__(self, tmp_path: Path, files: dict[str, bytes]):
+        self.raw = tmp_path / "raw"
+        self.out = tmp_path / "processed"
+        self.raw.mkdir()
+        (self.raw / "sources.csv").write_text(SOURCES, encoding="utf-8")
+        for name, data in files.items():
+            (self.raw / name).write_bytes(data)
+        self.before = digest(self.raw)
+
+    def run(self, capsys, *args: str) -> tuple[int, str, str]:
+        status = main(list(args))
+        captured = capsys.readouterr()
+        assert digest(self.raw) == self.before, "raw data changed"
+        assert "Traceback" not in captured.err + captured.out
+        return status, captured.out, captured.err
+
+    def check(self, capsys) -> tuple[int, str]:
+        status, out, _ = self.run(capsys, "check", str(self.raw))
+        return status, out
+
+    def clean(self, capsys) -> tuple[int, str]:
+        status, _, err = self.run(capsys, "clean", "--raw-dir", str(self.raw), "--out-dir", str(self.out))
+        return status, err
+
+    def fails(self, capsys, *expected: str) -> str:
+        status, out = self.check(capsys)
+        assert status == 2, out
+        for text in expected:
+            assert text in out, f"{text!r} not in:\n{out}"
+        status, err = self.clean(capsys)
+        assert status == 2
+        assert not self.out.exists(), "a failed clean wrote output"
+        return out
+
+    def passes(self, capsys) -> pd.DataFrame:
+        status, out = self.check(capsys)
+        assert status == 0, out
+        status, err = self.clean(capsys)
+        assert status == 0, err
+        return pd.read_parquet(self.out / "indicators.parquet")
+
+
+def csv_bytes(*rows: str, encoding: str = "utf-8", header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode(encoding)
+
+
+# 1. encodings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+def test_encodings_read_the_same(tmp_path, capsys, encoding):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(), encoding=encoding)})
+    table = case.passes(capsys)
+    assert (table.at[0, "name_zh"], table.at[0, "region_zh"], table.at[0, "value"]) == (
+        "城市小游园",
+        "武威城区",
+        46,
+    )
+
+
+def test_utf8_that_would_decode_as_gbk_is_read_as_utf8(tmp_path, capsys):
+    # '武威' in UTF-8 is also valid GBK (as other characters): it must not be read that way.
+    assert "武威".encode().decode("gbk", errors="strict") != "武威"
+    data = csv_bytes(row(region="武威"), header=HEADER)
+    table = Case(tmp_path, {"urban.csv": data}).passes(capsys)
+    assert table.at[0, "region_zh"] == "武威市"
+
+
+# 2. full-width, non-breaking and trailing spaces ----------------------------------------------
+
+
+def test_full_width_digits_and_spaces(tmp_path, capsys):
+    value = "４６个"
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(value=value, region="\u00a0武威城区 "))})
+    assert case.passes(capsys).at[0, "value"] == 46
+
+
+# 3. shifted columns, ragged rows, empty and header-only files ------------------------------------
+
+
+def test_unquoted_thousands_separator(tmp_path, capsys):
+    bad = "urban,urban_old_households_planned,住户,Households,武威市,2025,9,964户,户,计划,src,改造9,964户"
+    out = Case(tmp_path, {"urban.csv": csv_bytes(bad)}).fails(capsys, "urban.csv", "9,964")
+    assert " 2 " in out
+
+
+def test_quoted_thousands_separator_is_fine(tmp_path, capsys):
+    good = (
+        'urban,urban_old_households_planned,住户,Households,武威市,2025,"9,964户",户,计划,src,"改造9,964户"'
+    )
+    assert Case(tmp_path, {"urban.csv": csv_bytes(good)}).passes(capsys).at[0, "value"] == 9964
+
+
+def test_ragged_short_row(tmp_path, capsys):
+    short = ",".join(row().split(",")[:8])
+    Case(tmp_path, {"urban.csv": csv_bytes(row(), short.replace("pocket", "x"))}).fails(capsys, "urban.csv")
+
+
+@pytest.mark.parametrize(("data", "rule"), [(b"", "empty"), (csv_bytes(), "no data rows")])
+def test_empty_and_header_only_files(tmp_path, capsys, data, rule):
+    Case(tmp_path, {"urban.csv": data}).fails(capsys, "urban.csv", rule)
+
+
+# 4. duplicate headers, merged cells, total rows ----------------------------------------------
+
+
+def test_duplicate_headers(tmp_path, capsys):
+    header = HEADER + ",数值"
+    Case(tmp_path, {"urban.csv": csv_bytes(row() + ",47个", header=header)}).fails(
+        capsys, "urban.csv", "数值"
+    )
+
+
+def test_merged_cells_in_an_xlsx_export_are_filled(tmp_path, capsys):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(row().split(","))
+    second = row(value="13.24平方米", unit="平方米/人", quote="人均公园面积达13.24平方米").split(",")
+    second[1], second[2] = "urban_park_area_per_person", "人均公园面积"
+    second[0] = second[4] = None  # theme and region merged from the row above
+    sheet.append(second)
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("E2:E3")
+    path = tmp_path / "urban.xlsx"
+    book.save(path)
+    table = Case(tmp_path, {"urban.xlsx": path.read_bytes()}).passes(capsys)
+    assert list(table["region_zh"]) == ["武威城区", "武威城区"]
+    assert sorted(table["value"]) == [13.24, 46]
+
+
+def test_total_row(tmp_path, capsys):
+    total = row(name="合计").replace("urban_pocket_parks", "urban_total")
+    Case(tmp_path, {"urban.csv": csv_bytes(row(), total)}).fails(capsys, "合计", "total row")
+
+
+# 5. missing-value markers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("marker", ["NA", "None", "null", "—", "-", "#DIV/0!", ""])
+def test_missing_markers_are_errors_in_a_figures_table(tmp_path, capsys, marker):
+    bad = row(value=marker, quote="累计新建46个城市小游园")
+    out = Case(tmp_path, {"urban.csv": csv_bytes(bad)}).fails(capsys, "urban.csv", "value")
+    assert ("empty cell" in out) if marker == "" else (marker in out)
+
+
+# 6. codes kept as strings ----------------------------------------------------------------------
+
+
+def test_region_code_with_leading_text_kept_and_excel_notation_explained(tmp_path, capsys):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(region="6.206E+05"))})
+    case.fails(capsys, "6.206E+05", "scientific notation")
+
+
+def test_region_code_is_kept_as_a_string(tmp_path, capsys):
+    table = Case(tmp_path, {"urban.csv": csv_bytes(row(region="620622"))}).passes(capsys)
+    assert table.at[0, "region_code"] == "620622" and table.at[0, "region_zh"] == "古浪县"
+
+
+# 7. qualifiers and the percentage scale -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "qualifier"), [("1000多名", "more_than"), ("约500人", "about"), ("近20人", "about")]
+)
+def test_approximate_values_keep_their_qualifier(tmp_path, capsys, value, qualifier):
+    line = row(value=value, unit="人", quote=f"服务{value}").replace("urban_pocket_parks", "urban_people")
+    table = Case(tmp_path, {"urban.csv": csv_bytes(line)}).passes(capsys)
+    assert table.at[0, "qualifier"] == qualifier
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"), [("70%", "", 70.0), ("70", "%", 70.0), ("７０％", "", 70.0)]
+)
+def test_percentages_land_on_one_scale(tmp_path, capsys, value, unit, expected):
+    line = row(value=value, unit=unit, quote=f"已完成{value}").replace("urban_pocket_parks", "urban_progress")
+    table = Case(tmp_path, {"urban.csv": csv_bytes(line)}).passes(capsys)
+    assert (table.at[0, "value"], table.at[0, "unit"]) == (expected, "percent")
+
+
+def test_a_bare_fraction_in_a_percent_column_is_ambiguous(tmp_path, capsys):
+    line = row(value="0.7", unit="%", quote="已完成0.7").replace("urban_pocket_parks", "urban_progress")
+    Case(tmp_path, {"urban.csv": csv_bytes(line)}).fails(capsys, "ambiguous percentage", "0.7")
+
+
+# 8. implausible values, unknown places and units ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"value": "-46个"}, "below 0"),
+        ({"value": "170%", "unit": "%"}, "above 100"),
+        ({"region": "兰州市"}, "region not in the reference data"),
+        ({"unit": "公顷"}, "unknown unit"),
+    ],
+)
+def test_implausible_values_have_hints(tmp_path, capsys, kwargs, expected):
+    Case(tmp_path, {"urban.csv": csv_bytes(row(**kwargs))}).fails(capsys, expected)
+
+
+def test_future_year(tmp_path, capsys):
+    line = row().replace(",2025,", ",2999,")
+    Case(tmp_path, {"urban.csv": csv_bytes(line)}).fails(capsys, "year is in the future", "2999")
+
+
+# 9. the same figure twice, and conflicts across files -----------------------------------------
+
+
+def test_identical_figure_twice(tmp_path, capsys):
+    Case(tmp_path, {"urban.csv": csv_bytes(row(), row())}).fails(capsys, "duplicate figure")
+
+
+def test_conflicting_values_across_files(tmp_path, capsys):
+    files = {"urban.csv": csv_bytes(row()), "urban_2.csv": csv_bytes(row(value="47个"))}
+    Case(tmp_path, files).fails(capsys, "conflicting figure", "urban_2.csv", "47个")
+
+
+# a folder or single files ---------------------------------------------------------------------
+
+
+def test_check_accepts_single_files(tmp_path, capsys):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(unit="公顷"))})
+    status, out, _ = case.run(capsys, "check", str(case.raw / "urban.csv"), str(case.raw / "sources.csv"))
+    assert status == 2 and "公顷" in out
