@@ -6,7 +6,7 @@ column, value, rule, hint) and a non-zero exit status, never as a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # Exit statuses of the `wuwei` command (documented in the README).

@@ -1,0 +1,223 @@
+"""Charts: house style, CJK font, literal `$`, units never mixed, saved as PNG and SVG."""
+
+from __future__ import annotations
+
+import re
+import struct
+import warnings
+
+import matplotlib as mpl
+import pandas as pd
+import processed_fixture as pf
+import pytest
+from matplotlib import font_manager
+from matplotlib.patches import Rectangle
+
+from wuwei_analysis import charts, config, fonts
+
+NAMES = {"zh": "武威市", "en": "Wuwei City"}
+THEMES_WITH_FIGURES = ("education", "health", "elderly_care", "urban")
+
+
+@pytest.fixture(autouse=True)
+def strict_glyphs(monkeypatch):
+    """A missing glyph is an error here, as in the notebook tests."""
+    monkeypatch.setenv(fonts.STRICT_ENV, "1")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph .* missing", category=UserWarning)
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def style():
+    with mpl.rc_context():
+        yield charts.apply_style()
+
+
+def _charts(theme: str, lang: str, indicators: pd.DataFrame | None = None, code: str = "620600"):
+    indicators = pf.indicators() if indicators is None else indicators
+    rows = indicators[(indicators["theme"] == theme) & (indicators["region_code"] == code)]
+    return charts.theme_charts(
+        rows, pf.sources(), theme=theme, lang=lang, region_zh="武威市", region_name=NAMES[lang], year=2025
+    )
+
+
+def _texts(fig) -> list[str]:
+    found = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        found += [t.get_text() for t in ax.texts]
+        found += [t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels())]
+        found.append(ax.get_title(loc="left"))
+    return found
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def test_style_selects_a_cjk_font(style):
+    assert mpl.rcParams["font.sans-serif"][0] == style
+    assert fonts.covers(style)
+    assert mpl.rcParams["text.parse_math"] is False
+
+
+def test_bundled_font_is_used_when_the_system_has_none(monkeypatch):
+    assert fonts.bundled_cjk_font() is not None and fonts.bundled_cjk_font().name == fonts.BUNDLED_FILE
+    charmap = font_manager.get_font(str(fonts.bundled_cjk_font())).get_charmap()
+    assert all(ord(ch) in charmap for ch in fonts.SAMPLE)
+    monkeypatch.setattr(fonts, "system_cjk_family", lambda: None)
+    with mpl.rc_context():
+        family = fonts.setup_cjk_font()
+        assert family == "Noto Sans CJK SC"
+        assert mpl.rcParams["font.sans-serif"][0] == family
+
+
+def test_never_falls_back_to_a_latin_font_silently(monkeypatch):
+    monkeypatch.setattr(fonts, "system_cjk_family", lambda: None)
+    monkeypatch.setattr(fonts, "bundled_cjk_font", lambda: None)
+    with mpl.rc_context(), pytest.raises(fonts.FontError, match="no CJK font found"):
+        fonts.setup_cjk_font()
+
+
+def test_font_choice_from_the_environment(monkeypatch):
+    monkeypatch.setenv(fonts.FONT_ENV, "bundled")
+    with mpl.rc_context():
+        assert fonts.setup_cjk_font() == "Noto Sans CJK SC"
+    monkeypatch.setenv(fonts.FONT_ENV, "comic")
+    with mpl.rc_context(), pytest.raises(fonts.FontError, match="choose one of: system, bundled"):
+        fonts.setup_cjk_font()
+
+
+def test_missing_glyph_is_an_error_when_strict(tmp_path):
+    fig = charts._figure(2)
+    fig.text(0.1, 0.5, "\U00017000", parse_math=False)  # Tangut: in no font we ship
+    with pytest.raises(fonts.MissingGlyphError, match="missing"):
+        charts.save_figure(fig, tmp_path, "zh", "tofu")
+
+
+# ---------------------------------------------------------------- charts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("theme", THEMES_WITH_FIGURES)
+def test_every_chart_has_title_subtitle_with_unit_and_source(theme, lang):
+    drawn = _charts(theme, lang)
+    assert drawn
+    for chart in drawn:
+        texts = [t.get_text() for t in chart.fig.texts]
+        title, subtitle, source = texts[:3]
+        assert title == chart.title
+        assert subtitle.startswith(NAMES[lang]) and "2025" in subtitle
+        assert re.search(r"单位|Unit|units", subtitle)
+        assert source.replace("\n", "").startswith("来源：《" if lang == "zh" else "Source: ")
+        assert pf.SOURCE_TITLE in source.replace("\n", "")
+        assert chart.fig.get_size_inches()[0] == charts.WIDTH_IN
+
+
+def test_charts_fit_the_figures():
+    names = {theme: [c.name for c in _charts(theme, "zh")] for theme in THEMES_WITH_FIGURES}
+    assert names == {
+        "education": ["education_kindergartens_toddler_care", "education_schools"],
+        "health": ["health_trained_by_role", "health_medical_communities"],
+        "elderly_care": ["elderly_care_network_by_tier"],
+        "urban": ["urban_renovation_plan_progress", "urban_parks_parking"],
+    }
+
+
+def test_people_trained_by_role_are_ranked_with_shares():
+    chart = _charts("health", "en")[0]
+    ax = chart.fig.axes[0]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert labels == [
+        "Village doctors trained remotely",
+        "Nurses trained remotely",
+        "Clinicians trained remotely",
+    ]
+    values = sorted(ax.texts, key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in values] == ["1,437 (43.9%)", "985 (30.1%)", "848 (25.9%)"]
+    assert "total 3,270 persons" in chart.fig.texts[1].get_text()
+
+
+def test_values_keep_their_qualifier():
+    chart = _charts("elderly_care", "zh", code="620622")[0]
+    assert "1000多" in _texts(chart.fig)
+    chart = _charts("elderly_care", "en", code="620622")[0]
+    assert "more than 1,000" in _texts(chart.fig)
+
+
+def test_renovation_plan_against_progress():
+    chart = _charts("urban", "en")[0]
+    texts = _texts(chart.fig)
+    for expected in ("49", "233", "9,964", "70%"):
+        assert expected in texts
+    progress_ax = chart.fig.axes[-1]
+    assert progress_ax.get_xlim() == (0.0, 100.0)
+    widths = sorted(p.get_width() for p in progress_ax.patches if isinstance(p, Rectangle))
+    assert widths == [70.0, 100.0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("theme", THEMES_WITH_FIGURES)
+def test_no_axis_mixes_units(theme, lang):
+    indicators = pf.indicators()
+    unit_of = {name: unit for name, unit in zip(indicators[f"name_{lang}"], indicators["unit"], strict=True)}
+    for chart in _charts(theme, lang):
+        for ax in chart.fig.axes:
+            bars = [p for p in ax.patches if type(p) is Rectangle]
+            if not bars:
+                continue
+            labels = [t.get_text().replace("\n", "").replace(" ", "") for t in ax.get_yticklabels()]
+            units = {u for name, u in unit_of.items() if name.replace(" ", "") in labels}
+            assert len(units) == 1, (chart.name, labels, units)
+
+
+def test_themes_without_figures_get_no_chart():
+    assert _charts("employment", "zh") == []
+    assert _charts("social_security", "en") == []
+    assert _charts("health", "en", code="620621") == []
+
+
+def test_unknown_figures_still_get_a_chart_by_unit():
+    extra = pf.indicators().head(1).assign(indicator_id="health_new_beds", theme="health", name_en="New beds")
+    indicators = pd.concat([pf.indicators(), extra], ignore_index=True)
+    drawn = _charts("health", "en", indicators=indicators)
+    assert drawn[-1].name == "health_other" and "New beds" in _texts(drawn[-1].fig)
+
+
+def test_dollar_and_braces_are_drawn_literally(tmp_path):
+    name = "Cost $5 {x} and $y$ \\frac"
+    indicators = pf.indicators()
+    indicators.loc[indicators["indicator_id"] == "health_trained_nurses", "name_en"] = name
+    chart = _charts("health", "en", indicators=indicators)[0]
+    assert name in [t.get_text().replace("\n", " ") for t in chart.fig.axes[0].get_yticklabels()]
+    with mpl.rc_context({"svg.fonttype": "none"}):
+        paths = charts.save_figure(chart.fig, tmp_path, "en", "dollar")
+    svg = paths[1].read_text(encoding="utf-8")
+    assert "Cost $5 {x}" in svg and "$y$" in svg
+
+
+def test_save_figure_writes_png_and_svg_per_language(tmp_path):
+    chart = _charts("health", "zh")[0]
+    paths = charts.save_figure(chart.fig, tmp_path, "zh", chart.name)
+    folder = config.figures_dir(tmp_path, "zh")
+    assert paths == [folder / f"{chart.name}.png", folder / f"{chart.name}.svg"]
+    png = paths[0].read_bytes()
+    assert png.startswith(b"\x89PNG")
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == charts.WIDTH_IN * charts.DPI and 600 <= height <= 1000
+    assert paths[1].read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert not list(folder.glob(".*tmp"))
+    again = charts.save_figure(chart.fig, tmp_path, "zh", chart.name)
+    assert [p.read_bytes() for p in again] == [png, paths[1].read_bytes()]  # same chart, same files
+
+
+def test_save_figure_rejects_unsafe_names(tmp_path):
+    chart = _charts("health", "zh")[0]
+    with pytest.raises(ValueError, match="must be letters"):
+        charts.save_figure(chart.fig, tmp_path, "zh", "../escape")
+
+
+def test_payload_names_are_inert_in_svg(tmp_path):
+    indicators = pf.with_payload_names(pf.indicators())
+    for chart in _charts("health", "zh", indicators=indicators):
+        svg = charts.save_figure(chart.fig, tmp_path, "zh", chart.name)[1].read_text(encoding="utf-8")
+        assert "<img" not in svg and "<script" not in svg

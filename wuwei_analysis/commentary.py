@@ -1,0 +1,390 @@
+"""Written commentary in Chinese or English, filled from the processed data.
+
+The text of a theme comes from a Jinja2 template per theme and language
+(``templates/commentary/{theme}.{lang}.html.j2``). Python computes what the text
+states — the figures with their qualifiers, totals, shares, the largest group,
+progress against plan — and every figure carries a citation marker that links
+to the report's sources table. Templates autoescape: data-derived text (names,
+places, descriptions) is inert HTML whatever it contains.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup, escape
+
+from wuwei_analysis import config, reference
+
+# Indicators a theme's prose talks about together; the template decides the words.
+GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "education": {
+        "kindergartens": (
+            "education_inclusive_private_kindergartens",
+            "education_kindergartens_toddler_care",
+            "education_toddler_care_age",
+            "education_toddlers_in_care",
+        ),
+        "schools": ("education_strong_foundation_students", "education_school_projects"),
+    },
+    "health": {
+        "trained": ("health_trained_clinicians", "health_trained_nurses", "health_trained_village_doctors"),
+        "communities": ("health_medical_communities",),
+        "coverage": ("health_communities_county_institutions", "health_communities_township_centres"),
+    },
+    "elderly_care": {
+        "network": (
+            "elderly_care_institutions",
+            "elderly_care_township_centres",
+            "elderly_care_village_homes",
+            "elderly_care_smart_platforms",
+        ),
+        "village": ("elderly_care_village_people_served",),
+    },
+    "urban": {
+        "plan": (
+            "urban_old_compounds_planned",
+            "urban_old_buildings_planned",
+            "urban_old_households_planned",
+        ),
+        "progress": ("urban_renovation_progress",),
+    },
+}
+
+# Figures a theme's report lists first, in this order (then any others, in table order).
+EXTRA_ORDER: dict[str, tuple[str, ...]] = {
+    "health": ("health_primary_care_activities",),
+    "urban": ("urban_pocket_parks", "urban_park_area_per_person", "urban_parking_ratio"),
+}
+
+STATUS_SHOWN = ("planned", "cumulative", "in_progress")
+_SINGULAR = {"persons": "person", "communities": "community", "centres": "centre", "homes": "home"}
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def format_number(value: float, lang: str, decimals: int = 2) -> str:
+    """A number as a reader of ``lang`` expects it.
+
+    English groups thousands (``9,964``); Chinese writes digits as the source
+    does (``9964``). Decimals are kept up to ``decimals`` places, trailing zeros
+    dropped (``13.24``, ``1.2``).
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    rounded = round(float(value), decimals)
+    if rounded == int(rounded):
+        text = f"{int(rounded):,}" if lang == "en" else f"{int(rounded)}"
+    else:
+        text = f"{rounded:,.{decimals}f}" if lang == "en" else f"{rounded:.{decimals}f}"
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_share(part: float, total: float, lang: str) -> str:
+    """A share of a total as a percentage with one decimal (``43.9%``)."""
+    return f"{format_number(100.0 * part / total, lang, decimals=1)}%"
+
+
+@lru_cache(maxsize=1)
+def _qualifier_words() -> dict[str, tuple[str, str]]:
+    """qualifier → (position, zh word) from data/reference/qualifiers.csv (first row wins)."""
+    words: dict[str, tuple[str, str]] = {}
+    with (config.REFERENCE_DIR / "qualifiers.csv").open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            words.setdefault(row["qualifier"].strip(), (row["position"].strip(), row["word"].strip()))
+    return words
+
+
+def _unit_names(row: pd.Series | dict) -> tuple[str, str]:
+    unit = str(row.get("unit", ""))
+    known = reference.units().get(unit)
+    unit_zh = row.get("unit_zh") or (known.name_zh if known else unit)
+    unit_en = row.get("unit_en") or (known.name_en if known else unit)
+    return str(unit_zh), str(unit_en)
+
+
+def _unit_en(unit_en: str, value: float) -> str:
+    if value == 1 and " per " not in unit_en and " of " not in unit_en:
+        words = unit_en.split(" ")
+        words[-1] = _SINGULAR.get(words[-1], words[-1][:-1] if words[-1].endswith("s") else words[-1])
+        return " ".join(words)
+    return unit_en
+
+
+def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
+    """One figure as text, qualifier honoured: ``1000多人`` / ``more than 1,000 persons``.
+
+    Ranges read ``2至3岁`` / ``2–3 years of age``; percentages ``70%``; ratios
+    ``1:1.22``. ``unit=False`` leaves out the unit word (chart value labels).
+    """
+    value = float(row["value"])
+    qualifier = str(row.get("qualifier") or "exact")
+    unit_id = str(row.get("unit", ""))
+    unit_zh, unit_en = _unit_names(row)
+    number = format_number(value, lang)
+    if qualifier == "range" and not pd.isna(row.get("value_high", float("nan"))):
+        high = format_number(float(row["value_high"]), lang)
+        number = f"{number}至{high}" if lang == "zh" else f"{number}–{high}"
+    if unit_id == "ratio":
+        number = f"1:{number}"
+    if lang == "zh":
+        position, word = _qualifier_words().get(qualifier, ("", ""))
+        if position == "prefix":
+            number = word + number
+        elif position == "suffix":
+            number = number + word
+        if unit_id == "percent":
+            return number + "%"
+        return number + (unit_zh if unit and unit_id != "ratio" else "")
+    words = reference.qualifiers().get(qualifier, {}).get("name_en", "") if qualifier != "range" else ""
+    text = f"{words} {number}".strip()
+    if unit_id == "percent":
+        return text + "%"
+    if unit and unit_id != "ratio":
+        text += " " + _unit_en(
+            unit_en, float(row.get("value_high") or value) if qualifier == "range" else value
+        )
+    return text
+
+
+def in_report_order(indicators: pd.DataFrame, theme: str) -> pd.DataFrame:
+    """Rows in the order a report states them: the theme's groups, then the rest as they come."""
+    ids = [i for group in GROUPS.get(theme, {}).values() for i in group] + list(EXTRA_ORDER.get(theme, ()))
+    rank = {indicator_id: n for n, indicator_id in enumerate(ids)}
+    key = indicators["indicator_id"].map(lambda i: rank.get(i, len(rank)))
+    return indicators.assign(_rank=key).sort_values("_rank", kind="stable").drop(columns="_rank")
+
+
+# ---------------------------------------------------------------- citations
+
+
+def source_numbers(*frames: pd.DataFrame) -> dict[str, int]:
+    """source_id → citation number (1, 2, …) for the sources these rows cite, in id order."""
+    ids: set[str] = set()
+    for frame in frames:
+        if frame is not None and "source_id" in frame:
+            ids.update(str(s) for s in frame["source_id"].dropna())
+    return {source_id: n for n, source_id in enumerate(sorted(ids), start=1)}
+
+
+def anchor(number: int) -> str:
+    """The HTML id of a source's row in the sources table."""
+    return f"wuwei-source-{number}"
+
+
+def cite(source_ids: Iterable[str], numbers: dict[str, int]) -> Markup:
+    """A superscript citation marker linking to the sources table: ``[1]``."""
+    ids = sorted({str(s) for s in source_ids}, key=lambda s: numbers.get(s, 0))
+    links = [
+        Markup('<a href="#{}" title="{}">{}</a>').format(anchor(numbers[s]), s, numbers[s])
+        for s in ids
+        if s in numbers
+    ]
+    if not links:
+        return Markup("")
+    return Markup('<sup class="wuwei-cite">[') + Markup(", ").join(links) + Markup("]</sup>")
+
+
+# ---------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure of the data, ready to be stated."""
+
+    indicator_id: str
+    label: str  # the indicator's name, plus the place when it is below the report's region
+    name: str
+    place: str
+    value: float
+    qualifier: str
+    unit: str
+    number: str  # qualified number without the unit: "1000多" / "more than 1,000"
+    text: str  # qualified number with the unit: "1000多人" / "more than 1,000 persons"
+    status: str
+    status_label: str  # shown for planned / cumulative / in-progress figures, else ""
+    source_id: str
+    cite: Markup
+    share: str = ""
+
+
+@dataclass
+class Group:
+    """Figures the prose states together, with what can be computed from them."""
+
+    key: str
+    facts: list[Fact]
+    lang: str
+    numbers: dict[str, int]
+    by_id: dict[str, Fact] = field(init=False)
+    total: float | None = field(init=False, default=None)
+    total_text: str = field(init=False, default="")
+    largest: Fact | None = field(init=False, default=None)
+    cite: Markup = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {}
+        for fact in self.facts:
+            self.by_id.setdefault(fact.indicator_id, fact)
+        self.cite = cite((f.source_id for f in self.facts), self.numbers)
+        ids = [f.indicator_id for f in self.facts]
+        summable = (
+            len(self.facts) >= 2
+            and len(set(ids)) == len(ids)
+            and len({f.unit for f in self.facts}) == 1
+            and all(f.qualifier == "exact" for f in self.facts)
+            and self.facts[0].unit not in ("percent", "ratio", "m2_per_person", "years_of_age")
+        )
+        if summable:
+            self.total = sum(f.value for f in self.facts)
+            self.facts = [replace(f, share=format_share(f.value, self.total, self.lang)) for f in self.facts]
+            self.by_id = {f.indicator_id: f for f in self.facts}
+            self.largest = max(self.facts, key=lambda f: f.value)
+            first = self.facts[0]
+            self.total_text = format_value(
+                {"value": self.total, "qualifier": "exact", "unit": first.unit}, self.lang
+            )
+
+    def get(self, indicator_id: str) -> Fact | None:
+        return self.by_id.get(indicator_id)
+
+
+def facts_from(indicators: pd.DataFrame, lang: str, region_zh: str, numbers: dict[str, int]) -> list[Fact]:
+    """Every row of ``indicators`` as a Fact, in table order."""
+    statuses = reference.statuses()
+    facts = []
+    for _, row in indicators.iterrows():
+        place_zh = str(row["region_zh"])
+        place = "" if place_zh == region_zh else str(row[f"region_{lang}"])
+        name = str(row[f"name_{lang}"])
+        label = name
+        if place:
+            label = f"{name}（{place}）" if lang == "zh" else f"{name} ({place})"
+        status = str(row.get("status", "unstated"))
+        status_label = statuses.get(status, {}).get(f"name_{lang}", status) if status in STATUS_SHOWN else ""
+        facts.append(
+            Fact(
+                indicator_id=str(row["indicator_id"]),
+                label=label,
+                name=name,
+                place=place,
+                value=float(row["value"]),
+                qualifier=str(row.get("qualifier") or "exact"),
+                unit=str(row["unit"]),
+                number=format_value(row, lang, unit=False),
+                text=format_value(row, lang),
+                status=status,
+                status_label=status_label,
+                source_id=str(row["source_id"]),
+                cite=cite([row["source_id"]], numbers),
+            )
+        )
+    return facts
+
+
+def groups_from(facts: list[Fact], theme: str, lang: str, numbers: dict[str, int]) -> dict[str, Group]:
+    """The theme's groups that have at least one figure, facts in the group's order."""
+    groups = {}
+    for key, ids in GROUPS.get(theme, {}).items():
+        members = sorted(
+            (f for f in facts if f.indicator_id in ids), key=lambda f: (ids.index(f.indicator_id), f.place)
+        )
+        if members:
+            groups[key] = Group(key, members, lang, numbers)
+    return groups
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A named programme or initiative (no figure)."""
+
+    name: str
+    description: str
+    place: str
+    cite: Markup
+
+
+def measures_from(
+    measures: pd.DataFrame, lang: str, region_zh: str, numbers: dict[str, int]
+) -> list[Measure]:
+    result = []
+    for _, row in measures.iterrows():
+        place = "" if str(row["region_zh"]) == region_zh else str(row[f"region_{lang}"])
+        result.append(
+            Measure(
+                name=str(row[f"name_{lang}"]),
+                description=str(row.get(f"description_{lang}", "") or ""),
+                place=place,
+                cite=cite([row["source_id"]], numbers),
+            )
+        )
+    return result
+
+
+# ---------------------------------------------------------------- rendering
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the commentary templates: autoescape on, undefined is an error."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(config.TEMPLATES_DIR / "commentary")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def template_name(theme: str, lang: str) -> str:
+    return f"{theme}.{lang}.html.j2"
+
+
+def build_commentary(
+    indicators: pd.DataFrame,
+    measures: pd.DataFrame,
+    *,
+    theme: str,
+    lang: str,
+    region_zh: str,
+    region_name: str,
+    year: int,
+    numbers: dict[str, int] | None = None,
+) -> Markup:
+    """The commentary of one theme, region and year as an HTML fragment.
+
+    ``indicators`` and ``measures`` are already narrowed to the theme, region
+    and year; ``region_zh`` is the report's own place (figures of places below
+    it are labelled with their place); ``region_name`` is how the text names it.
+    """
+    numbers = numbers if numbers is not None else source_numbers(indicators, measures)
+    facts = facts_from(in_report_order(indicators, theme), lang, region_zh, numbers)
+    themes = reference.themes()
+    context = {
+        "lang": lang,
+        "theme": theme,
+        "theme_name": themes[theme][f"name_{lang}"],
+        "region": region_name,
+        "year": year,
+        "facts": facts,
+        "groups": groups_from(facts, theme, lang, numbers),
+        "measures": measures_from(measures, lang, region_zh, numbers),
+        "measures_cite": cite(measures["source_id"] if len(measures) else [], numbers),
+        "fmt": lambda value: format_number(value, lang),
+    }
+    html = environment().get_template(template_name(theme, lang)).render(**context)
+    return Markup(html.strip())
+
+
+def escape_text(text: object) -> Markup:
+    """Escape any data text for HTML (re-exported for report and tests)."""
+    return escape(str(text))

@@ -1,0 +1,457 @@
+"""What a theme notebook calls: set up, then show each part of the report.
+
+A notebook is a parameters cell followed by one call per cell::
+
+    ctx = report.setup(theme=theme, lang=lang, region=region, year=year,
+                       processed_dir=processed_dir, reports_dir=reports_dir)
+    report.show_header(ctx)
+    report.show_charts(ctx)
+    report.show_commentary(ctx)
+    report.show_figures(ctx)
+    report.show_measures(ctx)
+    report.show_sources(ctx)
+
+Everything shown is HTML (or a PNG chart) in which data-derived text is
+escaped; the ``*_html`` functions return the same HTML for tests and other
+callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
+
+from wuwei_analysis import charts as charts_module
+from wuwei_analysis import commentary, reference
+from wuwei_analysis.errors import DataError, Problem, relative_name
+from wuwei_analysis.params import (
+    INDICATORS_FILE,
+    MEASURES_FILE,
+    SOURCES_FILE,
+    Params,
+    available_years,
+    validate_params,
+)
+
+REQUIRED = {
+    INDICATORS_FILE: (
+        "theme", "indicator_id", "name_zh", "name_en", "region_code", "region_zh", "region_en", "year", "value",
+        "value_high", "unit", "qualifier", "status", "source_id", "quote",
+    ),
+    MEASURES_FILE: (
+        "theme", "region_code", "region_zh", "region_en", "name_zh", "name_en", "source_id", "quote",
+    ),
+    SOURCES_FILE: ("source_id", "title"),
+}  # fmt: skip
+
+TEXT = {
+    "zh": {
+        "report": "民生事业数据报告",
+        "charts": "图表",
+        "commentary": "解读",
+        "figures": "数字明细",
+        "measures": "举措",
+        "sources": "资料来源",
+        "no_charts": "资料未给出{region}{year}年{theme}方面的数字，因此不作图表。",
+        "no_figures": "资料未给出{region}{year}年{theme}方面的数字。",
+        "no_measures": "资料未提到{region}在{theme}方面的具体举措。",
+        "no_sources": "本报告未引用资料。",
+        "figure_columns": ("指标", "地点", "数值", "状态", "原文", "引文", "来源"),
+        "measure_columns": ("举措", "地点", "说明", "引文", "来源"),
+        "source_columns": ("编号", "标题", "作者", "年份", "类型", "文件", "SHA-256"),
+        "year": "{year}年",
+        "counts": "数字{figures}个 · 举措{measures}项",
+    },
+    "en": {
+        "report": "Livelihood indicators report",
+        "charts": "Charts",
+        "commentary": "Commentary",
+        "figures": "Figures in detail",
+        "measures": "Measures",
+        "sources": "Sources",
+        "no_charts": "The source states no figures on {theme} for {region} in {year}, so there is no chart.",
+        "no_figures": "The source states no figures on {theme} for {region} in {year}.",
+        "no_measures": "The source names no measures on {theme} for {region}.",
+        "no_sources": "This report cites no source.",
+        "figure_columns": ("Indicator", "Place", "Value", "Status", "As written", "Quote", "Source"),
+        "measure_columns": ("Measure", "Place", "Description", "Quote", "Source"),
+        "source_columns": ("No.", "Title", "Authors", "Year", "Kind", "File", "SHA-256"),
+        "year": "{year}",
+        "counts": "{figures} figures · {measures} measures",
+    },
+}
+
+STYLE = Markup(
+    "<style>"
+    ".wuwei-report{font-family:'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
+    "'WenQuanYi Zen Hei',sans-serif;line-height:1.6;max-width:1200px}"
+    ".wuwei-report h1{margin-bottom:0.2em}.wuwei-report .wuwei-sub{color:#5B6770;margin-top:0}"
+    ".wuwei-table{border-collapse:collapse;font-size:0.92em;margin:0.5em 0}"
+    ".wuwei-report table.wuwei-table th,.wuwei-report table.wuwei-table td{border-bottom:1px solid #E3E7EB;"
+    "padding:4px 8px;text-align:left;vertical-align:top}"
+    ".wuwei-report table.wuwei-table th{background:#EEF3F7}.wuwei-cite a{text-decoration:none}"
+    "</style>"
+)
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The processed tables a report reads."""
+
+    indicators: pd.DataFrame
+    measures: pd.DataFrame
+    sources: pd.DataFrame
+
+
+@dataclass
+class ReportContext:
+    """Validated parameters and the rows of one report (theme, region, year)."""
+
+    params: Params
+    region: reference.Region
+    region_zh: str  # the report's own place: figures elsewhere are labelled with their place
+    region_name: str  # in the report's language
+    theme_name: str
+    indicators: pd.DataFrame
+    measures: pd.DataFrame
+    sources: pd.DataFrame  # the sources this report cites, in citation order
+    numbers: dict[str, int]
+    font: str
+    chart_list: list[charts_module.Chart] = field(default_factory=list)
+
+    @property
+    def theme(self) -> str:
+        return self.params.theme
+
+    @property
+    def lang(self) -> str:
+        return self.params.lang
+
+    @property
+    def year(self) -> int:
+        return self.params.year
+
+    @property
+    def text(self) -> dict:
+        return TEXT[self.lang]
+
+    def __repr__(self) -> str:
+        return (
+            f"ReportContext(theme={self.theme!r}, lang={self.lang!r}, region={self.region_zh!r}, "
+            f"year={self.year}, figures={len(self.indicators)}, measures={len(self.measures)})"
+        )
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(
+            [Problem(relative_name(path), rule="file is missing", hint="run `wuwei clean` first")]
+        )
+    frame = pd.read_parquet(path)
+    missing = [c for c in REQUIRED[path.name] if c not in frame.columns]
+    if missing:
+        raise DataError(
+            [Problem(relative_name(path), column=c, rule="required column is missing") for c in missing]
+        )
+    return frame
+
+
+def load_processed(processed_dir: Path | str) -> Processed:
+    """Read indicators, measures and sources (parquet) from a processed folder."""
+    folder = Path(processed_dir)
+    indicators = _read(folder / INDICATORS_FILE)
+    measures = _read(folder / MEASURES_FILE) if (folder / MEASURES_FILE).exists() else None
+    sources = _read(folder / SOURCES_FILE)
+    if measures is None:
+        measures = pd.DataFrame(columns=list(REQUIRED[MEASURES_FILE]))
+    indicators = indicators.astype({"region_code": str, "year": int, "value": float, "value_high": float})
+    measures = measures.astype({"region_code": str})
+    sources = sources.astype({"source_id": str})
+    return Processed(indicators, measures, sources)
+
+
+def select(processed: Processed, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The theme's figures for the region and year, and its measures for the region.
+
+    A region code selects every row filed under it (places below county level
+    borrow their county's code); a place name selects that place's rows only.
+    """
+    ind, mea = processed.indicators, processed.measures
+    ind_mask = (ind["theme"] == params.theme) & (ind["region_code"] == params.region_code)
+    ind_mask &= ind["year"] == params.year
+    mea_mask = (mea["theme"] == params.theme) & (mea["region_code"] == params.region_code)
+    if params.place_zh is not None:
+        ind_mask &= ind["region_zh"] == params.place_zh
+        mea_mask &= mea["region_zh"] == params.place_zh
+    return ind[ind_mask].reset_index(drop=True), mea[mea_mask].reset_index(drop=True)
+
+
+def setup(
+    theme: object,
+    lang: object = "zh",
+    region: object = "620600",
+    year: object = 2025,
+    processed_dir: object = "",
+    reports_dir: object = "",
+) -> ReportContext:
+    """Validate the notebook's parameters, load its rows and set the chart style.
+
+    A bad parameter raises :class:`~wuwei_analysis.errors.ParameterError`,
+    shown in a notebook as one line naming the parameter and the allowed values.
+    """
+    params = validate_params(
+        theme=theme,
+        lang=lang,
+        region=region,
+        year=year,
+        processed_dir=processed_dir,
+        reports_dir=reports_dir,
+    )
+    processed = load_processed(params.processed_dir)
+    indicators, measures = select(processed, params)
+    indicators = commentary.in_report_order(indicators, params.theme).reset_index(drop=True)
+    place = reference.find_region(params.place_zh) if params.place_zh else None
+    region = place or reference.find_region(params.region_code)
+    assert region is not None  # validate_params resolved it
+    numbers = commentary.source_numbers(indicators, measures)
+    sources = processed.sources[processed.sources["source_id"].isin(numbers)].copy()
+    sources["number"] = sources["source_id"].map(numbers)
+    missing = [s for s in numbers if s not in set(sources["source_id"])]
+    if missing:
+        extra = pd.DataFrame(
+            {"source_id": missing, "title": missing, "number": [numbers[s] for s in missing]}
+        )
+        sources = pd.concat([sources, extra], ignore_index=True)
+    return ReportContext(
+        params=params,
+        region=region,
+        region_zh=region.region_zh,
+        region_name=region.region_zh if params.lang == "zh" else region.region_en,
+        theme_name=reference.themes()[params.theme][f"name_{params.lang}"],
+        indicators=indicators,
+        measures=measures,
+        sources=sources.sort_values("number").reset_index(drop=True),
+        numbers=numbers,
+        font=charts_module.apply_style(),
+    )
+
+
+def years(processed_dir: Path | str) -> list[int]:
+    """The years a report can be made for (those with figures)."""
+    return available_years(Path(processed_dir))
+
+
+# ---------------------------------------------------------------- HTML parts
+
+
+def _display(html: Markup) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(str(html)))
+
+
+def _fill(ctx: ReportContext, key: str) -> str:
+    theme = ctx.theme_name if ctx.lang == "zh" else ctx.theme_name.lower()
+    return ctx.text[key].format(region=ctx.region_name, year=ctx.year, theme=theme)
+
+
+def _section(ctx: ReportContext, key: str, body: Markup) -> Markup:
+    return (
+        Markup('<section class="wuwei-report wuwei-{}"><h2>{}</h2>').format(key, ctx.text[key])
+        + body
+        + Markup("</section>")
+    )
+
+
+def _table(headers: tuple[str, ...], rows: list[list[object]], css: str) -> Markup:
+    """An HTML table; every cell is escaped unless it is already Markup built by this package."""
+    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in headers)
+    body = Markup("").join(
+        Markup("<tr>") + Markup("").join(Markup("<td>{}</td>").format(cell) for cell in row) + Markup("</tr>")
+        for row in rows
+    )
+    return Markup('<table class="wuwei-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        css, head, body
+    )
+
+
+def _place(ctx: ReportContext, row: pd.Series) -> str:
+    return str(row[f"region_{ctx.lang}"])
+
+
+def header_html(ctx: ReportContext) -> Markup:
+    """The report's title (theme, place, year) and a line of counts."""
+    title = (
+        f"{ctx.region_name} · {ctx.theme_name} · {ctx.text['year'].format(year=ctx.year)}"
+        if ctx.lang == "zh"
+        else f"{ctx.theme_name} — {ctx.region_name}, {ctx.year}"
+    )
+    counts = ctx.text["counts"].format(figures=len(ctx.indicators), measures=len(ctx.measures))
+    return STYLE + Markup('<header class="wuwei-report" lang="{}"><h1>{}</h1><p class="wuwei-sub">{} · {}</p>'
+                          "</header>").format("zh-Hans" if ctx.lang == "zh" else "en", title,
+                                              ctx.text["report"], counts)  # fmt: skip
+
+
+def draw_charts(ctx: ReportContext) -> list[charts_module.Chart]:
+    """Draw (not save) the theme's charts for this report; empty when it has no figures."""
+    return charts_module.theme_charts(
+        ctx.indicators,
+        ctx.sources,
+        theme=ctx.theme,
+        lang=ctx.lang,
+        region_zh=ctx.region_zh,
+        region_name=ctx.region_name,
+        year=ctx.year,
+    )
+
+
+def save_charts(ctx: ReportContext) -> list[charts_module.Chart]:
+    """Draw the charts and save each as PNG and SVG under the language's figures folder."""
+    ctx.chart_list = draw_charts(ctx)
+    charts_module.save_charts(ctx.chart_list, ctx.params.reports_dir, ctx.lang)
+    return ctx.chart_list
+
+
+def commentary_html(ctx: ReportContext) -> Markup:
+    """The written commentary (escaped, every figure cited)."""
+    return commentary.build_commentary(
+        ctx.indicators,
+        ctx.measures,
+        theme=ctx.theme,
+        lang=ctx.lang,
+        region_zh=ctx.region_zh,
+        region_name=ctx.region_name,
+        year=ctx.year,
+        numbers=ctx.numbers,
+    )
+
+
+def figures_html(ctx: ReportContext) -> Markup:
+    """Every figure of the report with its value, status, the source's wording and citation."""
+    if ctx.indicators.empty:
+        return Markup("<p>{}</p>").format(_fill(ctx, "no_figures"))
+    statuses = reference.statuses()
+    rows = []
+    for _, row in ctx.indicators.iterrows():
+        status = str(row["status"])
+        rows.append(
+            [
+                row[f"name_{ctx.lang}"],
+                _place(ctx, row),
+                commentary.format_value(row, ctx.lang),
+                statuses.get(status, {}).get(f"name_{ctx.lang}", status),
+                row.get("value_as_written", ""),
+                row["quote"],
+                commentary.cite([row["source_id"]], ctx.numbers),
+            ]
+        )
+    return _table(ctx.text["figure_columns"], rows, "wuwei-figures")
+
+
+def measures_html(ctx: ReportContext) -> Markup:
+    """The named measures (programmes, initiatives) of the theme in the region."""
+    if ctx.measures.empty:
+        return Markup("<p>{}</p>").format(_fill(ctx, "no_measures"))
+    rows = [
+        [
+            row[f"name_{ctx.lang}"],
+            _place(ctx, row),
+            row.get(f"description_{ctx.lang}", ""),
+            row["quote"],
+            commentary.cite([row["source_id"]], ctx.numbers),
+        ]
+        for _, row in ctx.measures.iterrows()
+    ]
+    return _table(ctx.text["measure_columns"], rows, "wuwei-measures")
+
+
+def sources_html(ctx: ReportContext) -> Markup:
+    """The sources the report cites; each row is the target of its citation markers."""
+    if ctx.sources.empty:
+        return Markup("<p>{}</p>").format(ctx.text["no_sources"])
+    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in ctx.text["source_columns"])
+    body = Markup("")
+    for _, row in ctx.sources.iterrows():
+        cells = [
+            f"[{int(row['number'])}]",
+            row.get("title", ""),
+            row.get("authors", ""),
+            row.get("year", ""),
+            row.get("kind", ""),
+            row.get("file", ""),
+            str(row.get("sha256", "") or "")[:12],
+        ]
+        cells = ["" if pd.isna(c) else c for c in cells]
+        body += Markup('<tr id="{}">').format(commentary.anchor(int(row["number"]))) + Markup("").join(
+            Markup("<td>{}</td>").format(c) for c in cells
+        ) + Markup("</tr>")  # fmt: skip
+    return Markup('<table class="wuwei-table wuwei-sources"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        head, body
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- notebook cells
+
+
+def show_header(ctx: ReportContext) -> None:
+    _display(header_html(ctx))
+
+
+def show_charts(ctx: ReportContext) -> list[Path]:
+    """Draw, save (PNG + SVG) and show the charts; say so plainly when there are none."""
+    from IPython.display import Image, display
+
+    chart_list = save_charts(ctx)
+    if not chart_list:
+        _display(_section(ctx, "charts", Markup("<p>{}</p>").format(_fill(ctx, "no_charts"))))
+        return []
+    _display(_section(ctx, "charts", Markup("")))
+    for chart in chart_list:
+        png = next(p for p in chart.paths if p.suffix == ".png")
+        display(Image(data=png.read_bytes(), format="png"))
+    return [p for chart in chart_list for p in chart.paths]
+
+
+def show_commentary(ctx: ReportContext) -> None:
+    _display(_section(ctx, "commentary", commentary_html(ctx)))
+
+
+def show_figures(ctx: ReportContext) -> None:
+    _display(_section(ctx, "figures", figures_html(ctx)))
+
+
+def show_measures(ctx: ReportContext) -> None:
+    _display(_section(ctx, "measures", measures_html(ctx)))
+
+
+def show_sources(ctx: ReportContext) -> None:
+    _display(_section(ctx, "sources", sources_html(ctx)))
+
+
+__all__ = [
+    "Processed",
+    "ReportContext",
+    "commentary_html",
+    "draw_charts",
+    "figures_html",
+    "header_html",
+    "load_processed",
+    "measures_html",
+    "save_charts",
+    "select",
+    "setup",
+    "show_charts",
+    "show_commentary",
+    "show_figures",
+    "show_header",
+    "show_measures",
+    "show_sources",
+    "sources_html",
+    "years",
+]
