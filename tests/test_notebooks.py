@@ -65,6 +65,8 @@ def _execute(run: Run) -> Run:
             from nbclient import NotebookClient
 
             nb = nbformat.read(run.notebook, as_version=4)
+            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
+            os.environ["WUWEI_REPORTS_DIR"] = str(run.output.parent / "reports")
             try:
                 NotebookClient(
                     nb,

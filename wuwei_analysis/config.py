@@ -16,7 +16,8 @@ RAW_DATA_DIR = DATA_DIR / "raw"
 PROCESSED_DATA_DIR = DATA_DIR / "processed"
 REFERENCE_DIR = DATA_DIR / "reference"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
-REPORTS_DIR = PROJ_ROOT / "reports"
+# A scheduled job or a test may publish elsewhere without editing code.
+REPORTS_DIR = Path(os.environ.get("WUWEI_REPORTS_DIR", PROJ_ROOT / "reports"))
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # The source article sits beside the checkout (../shared/sources/) in the
