@@ -535,3 +535,56 @@ def save_charts(charts: list[Chart], reports_dir: Path | str, lang: str) -> list
         chart.paths = save_figure(chart.fig, reports_dir, lang, chart.name)
         written.extend(chart.paths)
     return written
+
+
+def card_panels(
+    panels: list[tuple[str, pd.DataFrame]],
+    *,
+    title: str,
+    lang: str,
+    region_zh: str,
+    region_name: str,
+    year: int,
+    sources: pd.DataFrame,
+    columns: int = 2,
+) -> Figure:
+    """Small multiples of figure cards: one titled panel per group (e.g. a theme), one card per figure.
+
+    Each card states one figure (big number, its unit, its name), so no two
+    figures ever share an axis or a unit. Panels fill ``columns`` columns, row by
+    row; cards keep one width across panels. Title, subtitle and source line as
+    every house-style chart.
+    """
+    if not panels:
+        raise ValueError("card_panels needs at least one panel")
+    ncols = max(1, min(columns, len(panels)))
+    nrows = -(-len(panels) // ncols)
+    per_panel = max(len(rows) for _, rows in panels)
+    card_in = min(2.4, (WIDTH_IN * 0.94 - 0.3 * (ncols - 1)) / ncols / per_panel)  # never wider than 2.4 in
+    wrap = max(6, int(card_in * (13 if lang == "en" else 5.3)))  # characters per label line
+    labels = [
+        [_wrap(_label(row, lang, region_zh), lang, wrap) for _, row in rows.iterrows()] for _, rows in panels
+    ]
+    lines = max(label.count("\n") + 1 for panel in labels for label in panel)
+    panel_in = 2.55 + 0.19 * max(0, lines - 4)  # panel title band plus a card tall enough for its label
+    fig = _figure(TOP_IN + BOTTOM_IN + 0.15 + nrows * panel_in)
+    bottom, top = _plot_area(fig)
+    grid = fig.add_gridspec(nrows, ncols, left=0.03, right=0.97, bottom=bottom + 0.02, top=top - 0.02,
+                            wspace=0.08, hspace=0.12)  # fmt: skip
+    band = 0.34 / fig.get_figheight()  # the panel title's height in figure fractions
+    width = card_in / WIDTH_IN
+    units: list[str] = []
+    all_rows = []
+    for n, (panel_title, rows) in enumerate(panels):
+        box = grid[n // ncols, n % ncols].get_position(fig)
+        color = PALETTE[n % len(PALETTE)]
+        _text(fig, box.x0 + 0.005, box.y1 - band * 0.55, panel_title, fontsize=LABEL_SIZE + 2,
+              fontweight="bold", color=color, va="center")  # fmt: skip
+        for i, (_, row) in enumerate(rows.iterrows()):
+            ax = fig.add_axes((box.x0 + i * width, box.y0, width, box.height - band))
+            _card(ax, format_value(row, lang, unit=False), _card_unit(row, lang), labels[n][i], color)
+            units.append(_unit_name(row, lang))
+        all_rows.append(rows)
+    source_ids = list(pd.concat(all_rows)["source_id"].astype(str))
+    _finish(fig, title, _subtitle(lang, region_name, year, units), source_line(source_ids, sources, lang))
+    return fig

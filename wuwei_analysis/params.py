@@ -184,3 +184,78 @@ def validate_params(
         processed_dir=processed,
         reports_dir=reports,
     )
+
+
+@dataclass(frozen=True)
+class SummaryParams:
+    """Validated parameters of the summary notebook (no theme: it covers them all).
+
+    ``previous_dir`` is the folder of the previous build's processed data, or
+    None when there is no earlier build to compare with.
+    """
+
+    lang: str
+    region_code: str
+    place_zh: str | None
+    year: int
+    processed_dir: Path
+    reports_dir: Path
+    previous_dir: Path | None
+
+
+def validate_previous_dir(previous_dir: object) -> Path | None:
+    """'' or None: no previous build; otherwise an existing folder holding indicators.parquet."""
+    if previous_dir is None or (isinstance(previous_dir, str) and not previous_dir.strip()):
+        return None
+    if not isinstance(previous_dir, (str, Path)):
+        raise _one_line(
+            ParameterError(
+                f"previous_dir={previous_dir!r} is not a folder path; give a string, '' = no previous build"
+            )
+        )
+    path = Path(previous_dir).expanduser()
+    if not path.is_dir():
+        raise _one_line(ParameterError(f"previous_dir={str(path)!r} is not an existing folder"))
+    if not (path / INDICATORS_FILE).is_file():
+        raise _one_line(
+            ParameterError(
+                f"previous_dir={str(path)!r} has no {INDICATORS_FILE}; point it at the previous build's "
+                "processed data, or give '' when there is no previous build"
+            )
+        )
+    return path
+
+
+def validate_summary_params(
+    *,
+    lang: object,
+    region: object = config.DEFAULT_REGION,
+    year: object = config.DEFAULT_YEAR,
+    processed_dir: object = "",
+    reports_dir: object = "",
+    previous_dir: object = "",
+    years: list[int] | None = None,
+) -> SummaryParams:
+    """Check the summary notebook's parameters as :func:`validate_params` checks a theme's.
+
+    Language, region, year and folders follow the theme notebooks' rules; ``previous_dir``
+    is checked by :func:`validate_previous_dir`. Raises ParameterError (one line).
+    """
+    shared = validate_params(
+        theme=config.THEMES[0],  # the summary has no theme; any valid one lets the shared checks run
+        lang=lang,
+        region=region,
+        year=year,
+        processed_dir=processed_dir,
+        reports_dir=reports_dir,
+        years=years,
+    )
+    return SummaryParams(
+        lang=shared.lang,
+        region_code=shared.region_code,
+        place_zh=shared.place_zh,
+        year=shared.year,
+        processed_dir=shared.processed_dir,
+        reports_dir=shared.reports_dir,
+        previous_dir=validate_previous_dir(previous_dir),
+    )

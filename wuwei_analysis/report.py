@@ -373,11 +373,21 @@ def measures_html(ctx: ReportContext) -> Markup:
 
 def sources_html(ctx: ReportContext) -> Markup:
     """The sources the report cites; each row is the target of its citation markers."""
-    if ctx.sources.empty:
-        return Markup("<p>{}</p>").format(ctx.text["no_sources"])
-    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in ctx.text["source_columns"])
+    return sources_table_html(ctx.sources, ctx.lang)
+
+
+def table_html(headers: tuple[str, ...], rows: list[list[object]], css: str) -> Markup:
+    """An HTML table in the report's style; cells are escaped unless already Markup (for the summary)."""
+    return _table(headers, rows, css)
+
+
+def sources_table_html(sources: pd.DataFrame, lang: str) -> Markup:
+    """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order."""
+    if sources.empty:
+        return Markup("<p>{}</p>").format(TEXT[lang]["no_sources"])
+    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in TEXT[lang]["source_columns"])
     body = Markup("")
-    for _, row in ctx.sources.iterrows():
+    for _, row in sources.iterrows():
         cells = [
             f"[{int(row['number'])}]",
             row.get("title", ""),
@@ -453,5 +463,7 @@ __all__ = [
     "show_measures",
     "show_sources",
     "sources_html",
+    "sources_table_html",
+    "table_html",
     "years",
 ]

@@ -1,0 +1,508 @@
+"""The summary: compare() on tiny frames, its parameters, and the notebook run end to end.
+
+The notebook runs on the bundled raw data cleaned into a temporary folder, with
+a "previous build" made from a copy of it (one figure changed, one removed, one
+added), in both languages; once more on names that are markup payloads with no
+previous build, once with a previous_dir that is not a processed folder, and
+once with its defaults through nbclient, as a JupyterLab user runs it. The runs
+share a module-scoped fixture and execute two at a time with
+WUWEI_STRICT_GLYPHS=1, so a missing glyph fails them.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import re
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import processed_fixture as pf
+import pytest
+
+from wuwei_analysis import config, params, summary
+from wuwei_analysis.errors import DataError, ParameterError
+
+NOTEBOOK = config.NOTEBOOKS_DIR / "summary.ipynb"
+KERNEL = "python3"
+TIMEOUT = 300
+NAN = float("nan")
+LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
+CJK = re.compile(r"[\u3400-\u9fff]")
+HEADINGS = {
+    "zh": ("主要数字", "全部数字", "无数字领域的举措", "与上次构建相比的变化", "资料来源"),
+    "en": ("Headline figures", "All figures", "Measures of the themes without figures",
+           "Changes since the previous build", "Sources"),
+}  # fmt: skip
+NO_PREVIOUS = {"zh": "没有更早的构建可供比较", "en": "There is no earlier build to compare with"}
+CHANGE_WORDS = {"zh": ("新增", "变化", "删除"), "en": ("new", "changed", "removed")}
+CHANGED_ID, CHANGED_OLD = "health_trained_nurses", 900.0  # the previous build had 900 nurses
+NEW_ID = "urban_parking_ratio"  # absent from the previous build
+REMOVED_ID, REMOVED_ZH, REMOVED_EN = "education_old_canteens", "旧食堂改造", "Old canteens renovated"
+
+
+# ---------------------------------------------------------------- compare()
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    columns = ["theme", "indicator_id", "name_zh", "name_en", "region_code", "region_zh", "region_en", "year",
+               "value", "value_high", "unit", "qualifier", "value_as_written"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+CITY = ("620600", "武威市", "Wuwei City")
+VILLAGE = ("620622", "古浪县新堡乡兴民新村", "Xingmin New Village")
+
+
+def _row(theme, indicator_id, place, value, unit="persons", qualifier="exact", high=NAN, written=""):
+    return (theme, indicator_id, f"{indicator_id}_zh", f"{indicator_id}_en", *place, 2025, value, high, unit,
+            qualifier, written)  # fmt: skip
+
+
+def test_compare_finds_new_changed_and_removed_rows_and_nothing_else():
+    previous = _frame(
+        [
+            _row("health", "same", CITY, 5, written="5人"),  # unchanged (value_high NaN on both sides)
+            _row("health", "value", CITY, 848, written="848人"),  # value changes
+            _row("education", "range", CITY, 2, "years_of_age", "range", high=3),  # value_high changes
+            _row("elderly_care", "qualifier", VILLAGE, 1000, qualifier="exact"),  # qualifier changes
+            _row("urban", "unit", CITY, 46, "parks"),  # unit changes
+            _row("urban", "gone", CITY, 9964, "households", written="9964户"),  # removed
+            _row("health", "same", VILLAGE, 7),  # same id, other place: unchanged
+            _row("health", "same_written", CITY, 8, written="八"),  # only as-written differs: unchanged
+        ]
+    )
+    current = _frame(
+        [
+            _row("health", "same", CITY, 5, written="5人"),
+            _row("health", "value", CITY, 2848, written="2848人"),
+            _row("education", "range", CITY, 2, "years_of_age", "range", high=4),
+            _row("elderly_care", "qualifier", VILLAGE, 1000, qualifier="more_than"),
+            _row("urban", "unit", CITY, 46, "compounds"),
+            _row("health", "same", VILLAGE, 7),
+            _row("health", "same_written", CITY, 8, written="8项"),
+            _row("employment", "added", CITY, 12, written="12人"),  # new
+        ]
+    )
+    result = summary.compare(previous, current)
+
+    def expect(change, theme, indicator_id, place, old, new):
+        """old / new: (value, value_high, unit, qualifier, value_as_written) or None for no row."""
+        empty = (NAN, NAN, "", "", "")
+        old, new = old or empty, new or empty
+        return [change, theme, indicator_id, f"{indicator_id}_zh", f"{indicator_id}_en", place[0], place[1],
+                place[2], 2025, old[0], new[0], old[1], new[1], old[2], new[2], old[3], new[3], old[4], new[4]]  # fmt: skip
+
+    expected = pd.DataFrame(
+        [
+            expect("new", "employment", "added", CITY, None, (12, NAN, "persons", "exact", "12人")),
+            expect("changed", "education", "range", CITY, (2, 3, "years_of_age", "range", ""),
+                   (2, 4, "years_of_age", "range", "")),
+            expect("changed", "health", "value", CITY, (848, NAN, "persons", "exact", "848人"),
+                   (2848, NAN, "persons", "exact", "2848人")),
+            expect("changed", "elderly_care", "qualifier", VILLAGE, (1000, NAN, "persons", "exact", ""),
+                   (1000, NAN, "persons", "more_than", "")),
+            expect("changed", "urban", "unit", CITY, (46, NAN, "parks", "exact", ""),
+                   (46, NAN, "compounds", "exact", "")),
+            expect("removed", "urban", "gone", CITY, (9964, NAN, "households", "exact", "9964户"), None),
+        ],  # fmt: skip
+        columns=summary.CHANGE_COLUMNS,
+    ).astype({"year": "int64", "old_value": float, "new_value": float, "old_value_high": float,
+              "new_value_high": float})  # fmt: skip
+    pd.testing.assert_frame_equal(result, expected, check_dtype=False)
+    assert list(result["change"]) == ["new", "changed", "changed", "changed", "changed", "removed"]
+
+
+def test_compare_of_equal_tables_is_empty_and_keeps_its_columns():
+    frame = _frame([_row("health", "a", CITY, 1), _row("urban", "b", VILLAGE, 2.5, "percent")])
+    result = summary.compare(frame, frame.sample(frac=1, random_state=1))
+    assert result.empty and list(result.columns) == summary.CHANGE_COLUMNS
+
+
+def test_compare_against_nothing_lists_every_row_as_new():
+    current = _frame([_row("health", "a", CITY, 1), _row("urban", "b", CITY, 2)])
+    result = summary.compare(current.iloc[0:0], current)
+    assert list(result["change"]) == ["new", "new"] and list(result["new_value"]) == [1.0, 2.0]
+
+
+def test_compare_refuses_duplicate_keys():
+    frame = _frame([_row("health", "a", CITY, 1), _row("health", "a", CITY, 2)])
+    with pytest.raises(DataError, match="more than one row"):
+        summary.compare(frame, frame.iloc[:1])
+
+
+# ---------------------------------------------------------------- scope, themes, headlines
+
+
+def test_region_scope_holds_the_places_below_it():
+    assert summary.region_codes("620600") == {"620600", "620602", "620621", "620622", "620623"}
+    assert summary.region_codes("620622") == {"620622"}
+    frame = _frame([_row("health", "a", CITY, 1), _row("health", "b", VILLAGE, 2)])
+    assert list(frame[summary.in_scope(frame, "620600", None)]["indicator_id"]) == ["a", "b"]
+    assert list(frame[summary.in_scope(frame, "620622", None)]["indicator_id"]) == ["b"]
+    assert list(frame[summary.in_scope(frame, "620622", "武威市")]["indicator_id"]) == []
+
+
+def test_themes_without_figures_are_computed_from_the_rows():
+    frame = _frame([_row("health", "a", CITY, 1), _row("urban", "b", CITY, 2)])
+    assert summary.themes_without_figures(frame) == ["employment", "education", "elderly_care",
+                                                     "social_security"]  # fmt: skip
+    frame = pd.concat([frame, _frame([_row("employment", "c", CITY, 3)])])
+    assert "employment" not in summary.themes_without_figures(frame)
+
+
+def test_every_headline_in_the_mapping_is_a_figure_of_the_bundled_data(tmp_path):
+    processed, _ = pf.bundled_processed(tmp_path / "processed")
+    ids = set(pd.read_parquet(processed / "indicators.parquet")["indicator_id"])
+    mapping = summary.headlines()
+    assert mapping and {i for group in mapping.values() for i in group} <= ids
+    with (config.REFERENCE_DIR / "headlines.csv").open(encoding="utf-8-sig") as handle:
+        assert {row["theme"] for row in csv.DictReader(handle)} <= set(config.THEMES)
+
+
+def test_headlines_follow_the_mapping_and_fall_back_to_the_first_figure():
+    frame = _frame([_row("health", "h1", CITY, 1), _row("health", "h2", CITY, 2), _row("urban", "u1", CITY, 3),
+                    _row("urban", "u2", CITY, 4)])  # fmt: skip
+    panels = summary.headline_rows(frame, {"health": ("h2", "missing", "h1")})
+    assert [(theme, list(rows["indicator_id"])) for theme, rows in panels] == [
+        ("health", ["h2", "h1"]),
+        ("urban", ["u1"]),
+    ]
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def test_summary_parameters(tmp_path):
+    processed = pf.write_processed(tmp_path / "processed")
+    result = params.validate_summary_params(
+        lang="EN", region=620622, year="2025", processed_dir=str(processed)
+    )
+    assert (result.lang, result.region_code, result.year, result.previous_dir) == ("en", "620622", 2025, None)
+    assert (
+        params.validate_summary_params(
+            lang="zh", processed_dir=processed, previous_dir=processed
+        ).previous_dir
+        == processed
+    )
+    with pytest.raises(ParameterError, match="lang='fr' is not allowed; choose one of: zh, en"):
+        params.validate_summary_params(lang="fr", processed_dir=str(processed))
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "file", "number"])
+def test_previous_dir_must_hold_indicators_in_one_line(tmp_path, kind):
+    processed = pf.write_processed(tmp_path / "processed")
+    previous: object = {"missing": str(tmp_path / "nowhere"), "empty": str(tmp_path), "number": 3,
+                        "file": str(processed / "indicators.parquet")}[kind]  # fmt: skip
+    with pytest.raises(ParameterError) as info:
+        params.validate_summary_params(lang="zh", processed_dir=str(processed), previous_dir=previous)
+    message = str(info.value)
+    assert message.startswith("previous_dir=") and "\n" not in message
+    assert info.value._render_traceback_() == [f"ParameterError: {message}"]
+    if kind == "empty":
+        assert "has no indicators.parquet" in message
+
+
+# ---------------------------------------------------------------- notebook runs
+
+
+@dataclass
+class Run:
+    key: str
+    parameters: dict = field(default_factory=dict)
+    engine: str = "papermill"  # or "nbclient": the notebook as committed, defaults only
+    output: Path | None = None
+    reports_dir: Path | None = None
+    error: str = ""
+
+
+def _execute(run: Run) -> Run:
+    """Worker: execute the summary notebook; record the error text instead of raising."""
+    os.environ["WUWEI_STRICT_GLYPHS"] = "1"
+    try:
+        if run.engine == "papermill":
+            papermill.execute_notebook(str(NOTEBOOK), str(run.output), parameters=run.parameters,
+                                       kernel_name=KERNEL, cwd=str(run.output.parent), progress_bar=False,
+                                       execution_timeout=TIMEOUT)  # fmt: skip
+        else:
+            from nbclient import NotebookClient
+
+            nb = nbformat.read(NOTEBOOK, as_version=4)
+            try:
+                NotebookClient(nb, timeout=TIMEOUT, kernel_name=KERNEL,
+                               resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}).execute()  # fmt: skip
+            finally:
+                nbformat.write(nb, run.output)
+    except Exception as error:  # the test reads it; the output notebook is kept
+        run.error = f"{type(error).__name__}: {error}"
+    return run
+
+
+@dataclass
+class Runs:
+    indicators: pd.DataFrame
+    measures: pd.DataFrame
+    previous: pd.DataFrame
+    runs: dict[str, Run]
+
+    def __getitem__(self, key: str) -> Run:
+        return self.runs[key]
+
+
+def _previous_build(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The current figures as an earlier build had them: one value differs, one is missing, one extra."""
+    previous = pf.replace_value(indicators, CHANGED_ID, CHANGED_OLD)
+    previous = previous[previous["indicator_id"] != NEW_ID]
+    extra = previous[previous["theme"] == "education"].iloc[[0]].assign(
+        indicator_id=REMOVED_ID, name_zh=REMOVED_ZH, name_en=REMOVED_EN, value=12.0, unit="projects",
+        qualifier="exact", value_as_written="12项",
+    )  # fmt: skip
+    return pd.concat([previous, extra], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> Runs:
+    root = tmp_path_factory.mktemp("summary")
+    processed, _ = pf.bundled_processed(root / "processed")
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    measures = pd.read_parquet(processed / "measures.parquet")
+    sources = pd.read_parquet(processed / "sources.parquet")
+    previous = _previous_build(indicators)
+    previous_dir = root / "previous"
+    previous_dir.mkdir()
+    previous.to_parquet(previous_dir / "indicators.parquet", index=False)
+    shutil.copy(processed / "measures.parquet", previous_dir / "measures.parquet")
+    escaped = pf.write_processed(
+        root / "escaped",
+        pf.with_payload_names(indicators),
+        pf.with_payload_names(measures),
+        sources.assign(title=pf.PAYLOADS[0], authors=pf.PAYLOADS[2]),
+    )
+    not_processed = root / "not-processed"
+    not_processed.mkdir()
+
+    plan = []
+    for key, parameters in {
+        "zh": {"lang": "zh", "processed_dir": processed, "previous_dir": previous_dir},
+        "en": {"lang": "en", "processed_dir": processed, "previous_dir": previous_dir},
+        "escaped": {"lang": "en", "processed_dir": escaped, "previous_dir": ""},
+        "bad-previous": {"lang": "en", "processed_dir": processed, "previous_dir": not_processed},
+    }.items():
+        folder = root / "runs" / key
+        folder.mkdir(parents=True)
+        parameters = {k: str(v) for k, v in parameters.items()} | {"reports_dir": str(folder / "reports")}
+        plan.append(Run(key, parameters, output=folder / "out.ipynb", reports_dir=folder / "reports"))
+    if not (config.PROCESSED_DATA_DIR / "indicators.parquet").is_file():  # as after `make data`
+        from wuwei_analysis import clean
+
+        clean.clean(config.RAW_DATA_DIR, config.PROCESSED_DATA_DIR)
+    folder = root / "runs" / "defaults"
+    folder.mkdir(parents=True)
+    plan.append(
+        Run("defaults", engine="nbclient", output=folder / "out.ipynb", reports_dir=config.REPORTS_DIR)
+    )
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        done = {run.key: run for run in pool.map(_execute, plan)}
+    return Runs(indicators, measures, previous, done)
+
+
+def _outputs(run: Run) -> list[dict]:
+    nb = nbformat.read(run.output, as_version=4)
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+
+
+def _html(run: Run) -> str:
+    return "\n".join(
+        "".join(out.get("data", {}).get("text/html", "")) for out in _outputs(run) if "text/html" in out.get("data", {})
+    )  # fmt: skip
+
+
+def _section(run: Run, name: str) -> str:
+    match = re.search(rf'<section class="wuwei-report wuwei-{name}">(.*?)</section>', _html(run), re.DOTALL)
+    assert match, f"{run.key}: no {name} section"
+    return match.group(1)
+
+
+def _rows(html: str) -> list[str]:
+    """The visible text of each body row of the tables in ``html``, entities decoded."""
+    body = "".join(re.findall(r"<tbody>(.*?)</tbody>", html, re.DOTALL))
+    return [
+        unescape(re.sub(r"<[^>]+>", " ", row)) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL)
+    ]
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def _images(run: Run) -> int:
+    return sum("image/png" in out.get("data", {}) for out in _outputs(run))
+
+
+def _ok(run: Run) -> None:
+    assert not run.error, f"{run.key} failed: {run.error}"
+    errors = [out for out in _outputs(run) if out.get("output_type") == "error"]
+    assert not errors, f"{run.key}: {errors}"
+    stderr = "".join(out.get("text", "") for out in _outputs(run) if out.get("name") == "stderr")
+    assert "Glyph" not in stderr and "Warning" not in stderr, f"{run.key}: {stderr}"
+
+
+def _number(value: float, lang: str) -> str:
+    """How a figure is written: 9,964 in English, 9964 in Chinese; decimals kept (13.24)."""
+    if float(value).is_integer():
+        return f"{int(value):,}" if lang == "en" else str(int(value))
+    return f"{value:,}" if lang == "en" else f"{value}"
+
+
+def _statuses() -> dict[str, dict[str, str]]:
+    with (config.REFERENCE_DIR / "statuses.csv").open(encoding="utf-8-sig") as handle:
+        return {row["status"]: row for row in csv.DictReader(handle)}
+
+
+def _written(row: pd.Series, lang: str) -> str:
+    """The value as the table must show it, qualifier honoured (from the data and reference files)."""
+    number = _number(row["value"], lang)
+    if row["qualifier"] == "range":
+        high = _number(row["value_high"], lang)
+        return f"{number}至{high}" if lang == "zh" else f"{number}–{high}"
+    if row["unit"] == "ratio":
+        return f"1:{number}"
+    if row["qualifier"] == "more_than":
+        return f"{number}多" if lang == "zh" else f"more than {number}"
+    assert row["qualifier"] == "exact", row["qualifier"]
+    return number
+
+
+def test_committed_notebook_is_clean_thin_and_typed():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and nb.cells.index(tagged[0]) == 0
+    inferred = papermill.inspect_notebook(str(NOTEBOOK))
+    assert {name: p["default"] for name, p in inferred.items()} == {
+        "lang": '"zh"', "region": '"620600"', "year": "2025", "processed_dir": '""', "reports_dir": '""',
+        "previous_dir": '""',
+    }  # fmt: skip
+    code = "\n".join(c.source for c in nb.cells[1:] if c.cell_type == "code")
+    assert not re.search(
+        r"^\s*(def|class|for|while|if|import pandas|import matplotlib)\b", code, re.MULTILINE
+    )
+    assert "summary.setup(" in code and "indicators.parquet" not in code
+    assert all(c.source.count("\n") == 0 for c in nb.cells[2:]), "one call per cell"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_summary_runs_with_headings_in_its_language_and_a_chart(runs, lang):
+    run = runs[lang]
+    _ok(run)
+    headings = re.findall(r"<h2>(.*?)</h2>", _html(run))
+    assert headings == list(HEADINGS[lang])
+    assert all(CJK.search(h) for h in headings) if lang == "zh" else not any(CJK.search(h) for h in headings)
+    assert _images(run) >= 1
+    figures_dir = config.figures_dir(run.reports_dir, lang)
+    assert (figures_dir / "summary_headlines.png").is_file() and (
+        figures_dir / "summary_headlines.svg"
+    ).is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_figure_of_the_processed_table_is_in_the_figures_table(runs, lang):
+    run = runs[lang]
+    _ok(run)
+    rows = _rows(_section(run, "figures"))
+    figures = runs.indicators[runs.indicators["year"] == 2025]
+    assert len(rows) == len(figures)
+    statuses = _statuses()
+    for _, figure in figures.iterrows():
+        name, place = figure[f"name_{lang}"], figure[f"region_{lang}"]
+        matching = [r for r in rows if f" {name} " in r and f" {place} " in r]
+        assert len(matching) == 1, (name, place)
+        row = matching[0]
+        assert _written(figure, lang) in row, (figure["indicator_id"], row)
+        assert statuses[figure["status"]][f"name_{lang}"] in row
+        assert re.search(r"\[\s*1\s*\]", row), row  # cites the one source
+    assert "1000多人" in " ".join(rows) if lang == "zh" else "more than 1,000 persons" in " ".join(rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_measures_of_the_themes_without_figures_are_listed(runs, lang):
+    run = runs[lang]
+    text = _text(_section(run, "measures"))
+    with_figures = set(runs.indicators["theme"])
+    for _, measure in runs.measures.iterrows():
+        shown = measure[f"name_{lang}"] in text
+        assert shown == (measure["theme"] not in with_figures), measure["name_en"]
+    assert {"employment", "social_security"} <= set(runs.measures["theme"]) - with_figures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_changes_since_the_previous_build_are_each_named(runs, lang):
+    run = runs[lang]
+    rows = _rows(_section(run, "changes"))
+    assert len(rows) == 3
+    new, changed, removed = CHANGE_WORDS[lang]
+    by_id = runs.indicators.set_index("indicator_id")
+    changed_row = next(r for r in rows if by_id.loc[CHANGED_ID, f"name_{lang}"] in r)
+    assert f" {changed} " in changed_row
+    assert (
+        _number(CHANGED_OLD, lang) in changed_row
+        and _number(by_id.loc[CHANGED_ID, "value"], lang) in changed_row
+    )
+    new_row = next(r for r in rows if by_id.loc[NEW_ID, f"name_{lang}"] in r)
+    assert f" {new} " in new_row and "1:1.22" in new_row
+    removed_row = next(r for r in rows if (REMOVED_ZH if lang == "zh" else REMOVED_EN) in r)
+    assert f" {removed} " in removed_row and "12" in removed_row
+    lead = _text(_section(run, "changes"))
+    assert (
+        ("新增1个、变化1个、删除1个" in lead) if lang == "zh" else ("1 new, 1 changed and 1 removed" in lead)
+    )
+
+
+@pytest.mark.slow
+def test_markup_in_names_comes_out_inert_and_no_previous_build_is_said(runs):
+    run = runs["escaped"]
+    _ok(run)
+    html = _html(run)
+    assert not LIVE_MARKUP.search(html), LIVE_MARKUP.search(html)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in _section(run, "figures")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert NO_PREVIOUS["en"] in _text(_section(run, "changes"))
+    assert _images(run) >= 1
+    for svg in run.reports_dir.rglob("*.svg"):
+        assert not LIVE_MARKUP.search(svg.read_text(encoding="utf-8")), svg
+
+
+@pytest.mark.slow
+def test_previous_dir_without_indicators_stops_with_one_line(runs):
+    run = runs["bad-previous"]
+    errors = [out for out in _outputs(run) if out.get("output_type") == "error"]
+    assert len(errors) == 1 and errors[0]["ename"] == "ParameterError"
+    assert len(errors[0]["traceback"]) == 1
+    assert errors[0]["traceback"][0].startswith("ParameterError: previous_dir=")
+    assert "has no indicators.parquet" in errors[0]["traceback"][0]
+    assert _images(run) == 0
+
+
+@pytest.mark.slow
+def test_summary_runs_with_its_defaults_through_nbclient(runs):
+    run = runs["defaults"]
+    _ok(run)
+    html = _html(run)
+    assert "<h2>全部数字</h2>" in html  # default language: Chinese
+    assert NO_PREVIOUS["zh"] in _text(_section(run, "changes"))
+    assert _images(run) >= 1
