@@ -235,6 +235,8 @@ def _execute(run: Run) -> Run:
             from nbclient import NotebookClient
 
             nb = nbformat.read(NOTEBOOK, as_version=4)
+            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
+            os.environ["WUWEI_REPORTS_DIR"] = str(run.reports_dir)
             try:
                 NotebookClient(nb, timeout=TIMEOUT, kernel_name=KERNEL,
                                resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}).execute()  # fmt: skip
@@ -306,7 +308,7 @@ def runs(tmp_path_factory) -> Runs:
     folder = root / "runs" / "defaults"
     folder.mkdir(parents=True)
     plan.append(
-        Run("defaults", engine="nbclient", output=folder / "out.ipynb", reports_dir=config.REPORTS_DIR)
+        Run("defaults", engine="nbclient", output=folder / "out.ipynb", reports_dir=folder / "reports")
     )
 
     context = multiprocessing.get_context("spawn")

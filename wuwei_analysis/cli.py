@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wuwei_analysis import build as build_module
 from wuwei_analysis import config
 from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_OK, Problem, WuweiError
 
@@ -54,9 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from wuwei_analysis import build
-
-    return build.run_build(build.options_from_args(args))
+    return build_module.run_build(build_module.options_from_args(args))
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -75,12 +74,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     build = commands.add_parser("build", help="clean, run every notebook, render HTML reports")
-    try:
-        from wuwei_analysis import build as build_module
-    except ImportError:  # pragma: no cover - during development only
-        build_module = None
-    if build_module is not None:
-        build_module.add_build_arguments(build)
+    build_module.add_build_arguments(build)
     build.set_defaults(func=cmd_build)
     return parser
 

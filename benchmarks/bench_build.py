@@ -1,0 +1,277 @@
+"""Benchmark of `wuwei build` against its floor and the naive chain, in one run.
+
+    .venv/bin/python benchmarks/bench_build.py [--jobs N] [--fixtures] [--skip-naive] [--strict]
+
+(a) cold ``wuwei build --force`` into an empty reports folder (clean, every notebook × language,
+    HTML, index), CLI start included;
+(b) the floor: as many notebooks as (a) ran, each only importing pandas, matplotlib and seaborn
+    and drawing one small chart, executed the same way (papermill's Python API in the same
+    kind of worker pool, with as many workers);
+(c) the naive chain: the same cleaning, then for each notebook ``papermill`` CLI followed by
+    ``jupyter nbconvert --to html``, one after the other;
+(d) a no-op rebuild: ``wuwei build`` again, CLI start included (best of three).
+
+Targets: (a) ≤ 1.3 × (b); (c) ≥ 3 × (a); (d) < 1 s. The real ``notebooks/`` and
+``data/raw/`` are used when every theme notebook exists; otherwise (or with ``--fixtures``) the
+tiny notebooks of ``tests/build_fixtures`` run on generated data. Nothing is written outside a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from wuwei_analysis import build, build_inputs, config  # noqa: E402
+
+BIN = Path(sys.executable).parent
+FIXTURES = ROOT / "tests" / "build_fixtures"
+
+FLOOR_SOURCE = """import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+frame = pd.DataFrame({"x": list("abc"), "y": [1, 2, 3]})
+fig, ax = plt.subplots(figsize=(4, 3))
+sns.barplot(data=frame, x="x", y="y", ax=ax)
+plt.show()"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="workers for (a) and (b) (default: the build's)"
+    )
+    parser.add_argument("--fixtures", action="store_true", help="use the test fixture notebooks")
+    parser.add_argument("--skip-naive", action="store_true", help="skip (c), the slowest part")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="wuwei-bench-"))
+    try:
+        setup = _setup(tmp, use_fixtures=args.fixtures)
+        setup["cli"] = _cli()
+        count = len(setup["themes"]) * len(config.LANGS)
+        jobs = args.jobs or min(count, os.cpu_count() or 1)
+        print(
+            f"{setup['kind']} notebooks: {len(setup['themes'])} × {len(config.LANGS)} languages = {count}; "
+            f"{jobs} workers on {os.cpu_count()} CPUs"
+        )
+
+        a = _timed(_cold_build, setup, jobs)
+        print(f"(a) cold wuwei build --force      {a:7.1f} s")
+        b = _timed(_floor, tmp, count, jobs)
+        print(f"(b) floor, {count} minimal notebooks   {b:7.1f} s")
+        c = None
+        if not args.skip_naive:
+            c = _timed(_naive_chain, setup, tmp)
+            print(f"(c) naive papermill + nbconvert   {c:7.1f} s")
+        d = min(_timed(_noop_build, setup, jobs) for _ in range(3))
+        print(f"(d) no-op rebuild (best of 3)     {d:7.2f} s")
+
+        checks = [("(a) / (b)", a / b, a / b <= 1.3, "≤ 1.3")]
+        if c is not None:
+            checks.append(("(c) / (a)", c / a, c / a >= 3, "≥ 3"))
+        checks.append(("(d) seconds", d, d < 1, "< 1"))
+        print()
+        for name, value, ok, target in checks:
+            print(f"{name:<12} {value:6.2f}   target {target:<6} {'PASS' if ok else 'FAIL'}")
+        return 1 if args.strict and not all(ok for _, _, ok, _ in checks) else 0
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _timed(fn, *args) -> float:
+    started = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - started
+
+
+# --- workspace -----------------------------------------------------------------------------
+
+
+def _setup(tmp: Path, use_fixtures: bool) -> dict:
+    real = all((config.NOTEBOOKS_DIR / f"{theme}.ipynb").is_file() for theme in config.THEMES)
+    reports, processed = tmp / "reports", tmp / "processed"
+    if real and not use_fixtures:
+        themes = [
+            t for t in (*config.THEMES, config.SUMMARY) if (config.NOTEBOOKS_DIR / f"{t}.ipynb").is_file()
+        ]
+        return {
+            "kind": "real",
+            "themes": themes,
+            "notebooks": config.NOTEBOOKS_DIR,
+            "raw": config.RAW_DATA_DIR,
+            "processed": processed,
+            "reports": reports,
+            "clean": True,
+        }
+    notebooks = tmp / "notebooks"
+    notebooks.mkdir()
+    for theme in config.THEMES:
+        shutil.copyfile(FIXTURES / "theme.ipynb", notebooks / f"{theme}.ipynb")
+    shutil.copyfile(FIXTURES / "summary.ipynb", notebooks / "summary.ipynb")
+    processed.mkdir()
+    rows = ["theme,indicator_id,region_code,year,value"]
+    rows += [f"{theme},{theme}_{i},620600,2025,{i * 7 % 11 + 1}" for theme in config.THEMES for i in range(4)]
+    (processed / "indicators.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import pandas as pd
+
+    pd.read_csv(processed / "indicators.csv").to_parquet(processed / "indicators.parquet", index=False)
+    return {
+        "kind": "fixture",
+        "themes": [*config.THEMES, config.SUMMARY],
+        "notebooks": notebooks,
+        "raw": tmp,
+        "processed": processed,
+        "reports": reports,
+        "clean": False,
+    }
+
+
+def _cli() -> list[str]:
+    """``wuwei build`` when the console script has the command, else ``python -m wuwei_analysis.build``."""
+    wuwei = BIN / "wuwei"
+    if wuwei.exists() and subprocess.run([wuwei, "build", "--help"], capture_output=True).returncode == 0:
+        return [str(wuwei), "build"]
+    return [sys.executable, "-m", "wuwei_analysis.build"]
+
+
+def _build_command(setup: dict, jobs: int, *extra: str) -> list[str]:
+    command = [*setup["cli"], "--raw-dir", str(setup["raw"]), "--processed-dir", str(setup["processed"])]
+    command += ["--reports-dir", str(setup["reports"]), "--notebooks-dir", str(setup["notebooks"])]
+    command += ["--theme", ",".join(setup["themes"]), "--jobs", str(jobs), *extra]
+    if not setup["clean"]:
+        command.append("--no-clean")
+    return command
+
+
+def _run(command: list, **kwargs) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"failed ({done.returncode}): {' '.join(map(str, command))}\n{done.stdout}\n{done.stderr}"
+        )
+
+
+# --- (a) and (d) ---------------------------------------------------------------------------
+
+
+def _cold_build(setup: dict, jobs: int) -> None:
+    _run(_build_command(setup, jobs, "--force"))
+
+
+def _noop_build(setup: dict, jobs: int) -> None:
+    _run(_build_command(setup, jobs))
+
+
+# --- (b) -----------------------------------------------------------------------------------
+
+
+def _floor(tmp: Path, count: int, jobs: int) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import nbformat
+
+    folder = tmp / "floor"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell('theme = "health"\nlang = "zh"')
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell(FLOOR_SOURCE)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "floor.ipynb"
+    nbformat.write(nb, path)
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["wuwei_analysis.build_worker"])
+    tasks = [(str(path), str(folder / f"out-{i}.ipynb"), str(folder)) for i in range(count)]
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=build._worker_init, initargs=(str(folder / "log"),)
+    ) as pool:
+        for error in pool.map(_floor_task, tasks):
+            if error:
+                raise SystemExit(f"floor notebook failed: {error}")
+
+
+def _floor_task(task: tuple[str, str, str]) -> str:
+    """Execute one floor notebook exactly as the build's worker does, minus the HTML."""
+    import papermill
+
+    from wuwei_analysis import build_worker
+
+    source, output, cwd = task
+    try:
+        papermill.execute_notebook(
+            source,
+            output,
+            parameters={"lang": "en"},
+            engine_name=build_worker.ENGINE_NAME,
+            kernel_name=build_worker.KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=600,
+            start_timeout=build_worker.START_TIMEOUT,
+            cwd=cwd,
+        )
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+# --- (c) -----------------------------------------------------------------------------------
+
+
+def _naive_chain(setup: dict, tmp: Path) -> None:
+    out = tmp / "naive"
+    out.mkdir()
+    processed = tmp / "naive-processed"
+    if setup["clean"]:
+        wuwei = BIN / "wuwei"
+        _run([str(wuwei), "clean", "--raw-dir", str(setup["raw"]), "--out-dir", str(processed)])
+    else:
+        shutil.copytree(setup["processed"], processed)
+    for theme in setup["themes"]:
+        notebook = setup["notebooks"] / f"{theme}.ipynb"
+        declared = build_inputs.read_notebook_info(notebook).parameters
+        for lang in config.LANGS:
+            values = {
+                "theme": theme,
+                "lang": lang,
+                "processed_dir": str(processed),
+                "reports_dir": str(out),
+                "previous_dir": "",
+            }
+            command = [
+                str(BIN / "papermill"),
+                str(notebook),
+                str(out / f"{lang}-{theme}.ipynb"),
+                "-k",
+                "python3",
+            ]
+            for name, value in values.items():
+                if name in declared:
+                    command += ["-p", name, value]
+            _run(command, cwd=out)
+            _run(
+                [str(BIN / "jupyter"), "nbconvert", "--to", "html", str(out / f"{lang}-{theme}.ipynb")],
+                cwd=out,
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Executed notebook → HTML for sharing: no code, no scripts, no external requests.
+
+A reader opens the file offline, from mail or an intranet page. So the report:
+
+- shows outputs and markdown only: no code cell input, no parameters or injected-parameters cell,
+  no stderr (warnings stay in the ``.ipynb`` kept for analysts);
+- embeds every image (PNG/SVG outputs and markdown attachments) as a ``data:`` URI;
+- loads nothing: the project's own template (``templates/report``) inlines a small stylesheet
+  and has no MathJax, require.js, widget or mermaid script; :func:`make_inert` then removes
+  scripts, event handlers, frames and any reference to another host that cell outputs carried
+  (a link to a source keeps its text and shows its address as plain text);
+- is checked: :func:`find_external_references` must find nothing, or the report fails.
+
+nbconvert and BeautifulSoup are imported when a report is rendered, not at import time.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from typing import Any
+
+from wuwei_analysis import config
+
+TEMPLATE_NAME = "report"
+_NBCONVERT_ALT = "No description has been provided for this image"
+
+# Cells left out of the HTML entirely (their tags).
+REMOVED_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"}
+)
+REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
+
+# Elements that run code, embed other documents or fetch things.
+_ACTIVE_ELEMENTS = (
+    "script",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "link",
+    "base",
+    "form",
+    "portal",
+    "audio",
+    "video",
+    "source",
+    "track",
+)
+_URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "srcset",
+        "action",
+        "formaction",
+        "poster",
+        "data",
+        "background",
+        "cite",
+        "longdesc",
+        "ping",
+        "manifest",
+        "codebase",
+        "xlink:href",
+        "imagesrcset",
+    }
+)
+_SAFE_DATA_URI = re.compile(r"^\s*data:image/(png|jpe?g|gif|webp|svg\+xml)[;,]", re.I)
+_SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.I)
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!\s*data:|#)[^)]*\)", re.I)
+_CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
+
+# What the check looks for in the final text: an attribute whose value reaches another host,
+# a CSS url() or @import to one, or any script element.
+_ATTR_VALUE = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted((re.escape(a) for a in _URL_ATTRIBUTES), key=len, reverse=True)) + r")"
+    r"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+))",
+    re.I,
+)
+_REMOTE = re.compile(r"(?:^|[\s,])(?:(?:https?|ftp|wss?):)?//", re.I)
+_CSS_REMOTE = re.compile(r"url\(\s*['\"]?\s*(?:(?:https?|ftp):)?//|@import\b", re.I)
+_SCRIPT_TAG = re.compile(r"<script\b", re.I)
+
+
+def find_external_references(html: str) -> list[str]:
+    """Every place in ``html`` that would make a browser contact another host, or run a script."""
+    found = []
+    for match in _ATTR_VALUE.finditer(html):
+        value = next(v for v in match.groups()[1:] if v is not None)
+        if _REMOTE.search(value):
+            found.append(match.group(0))
+    found += [m.group(0) for m in _CSS_REMOTE.finditer(html)]
+    found += [m.group(0) for m in _SCRIPT_TAG.finditer(html)]
+    return found
+
+
+class ExternalReferenceError(ValueError):
+    """The rendered HTML would still contact another host."""
+
+
+def render_report(nb: Any, context: dict[str, Any]) -> str:
+    """Render an executed notebook (``nbformat.NotebookNode``) as a shareable HTML page.
+
+    ``context`` fills the page head and header: ``html_lang``, ``title``, ``heading``, ``meta``
+    (a list of ``[label, value]`` pairs), ``footer``, and ``image_alt`` (text for charts that
+    carry no description of their own).
+    """
+    body, _ = _exporter().from_notebook_node(prepare_notebook(nb), resources={"wuwei": context})
+    if context.get("image_alt"):  # nbconvert's placeholder for images without a description
+        body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{html.escape(context["image_alt"])}"')
+    body = make_inert(body)
+    leftovers = find_external_references(body)
+    if leftovers:
+        raise ExternalReferenceError(f"HTML still refers to other hosts: {leftovers[:3]}")
+    return body
+
+
+def prepare_notebook(nb: Any) -> Any:
+    """A copy of ``nb`` holding only what a reader sees."""
+    nb = copy.deepcopy(nb)
+    kept = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & REMOVED_CELL_TAGS:
+            continue
+        if cell.cell_type == "code":
+            outputs = [] if tags & REMOVED_OUTPUT_TAGS else cell.get("outputs", [])
+            cell.outputs = [
+                o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+            if not cell.outputs:
+                continue
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+_EXPORTER = None
+
+
+def _exporter():
+    """One configured HTMLExporter per process (building its Jinja environment costs ~0.2 s)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(
+            template_name=TEMPLATE_NAME,
+            extra_template_basedirs=[str(config.TEMPLATES_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            exclude_anchor_links=True,
+            mathjax_url="",
+            require_js_url="",
+            jquery_url="",
+            mermaid_js_url="",
+            mermaid_layout_elk_js_url="",
+            jupyter_widgets_base_url="",
+            widget_renderer_url="",
+        )
+    return _EXPORTER
+
+
+def make_inert(html: str) -> str:
+    """Remove scripts, handlers, frames and references to other hosts from an HTML page.
+
+    A link to another host becomes its text followed by the address in plain text, so a reader
+    still sees where a figure comes from without the page linking out.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup.find_all(_ACTIVE_ELEMENTS):
+        element.decompose()
+    for meta in soup.find_all("meta"):
+        if meta.get("http-equiv"):
+            meta.decompose()
+    for style in soup.find_all("style"):
+        style.string = _inert_css(style.get_text())
+    for tag in soup.find_all(True):
+        for name in list(tag.attrs):
+            value = tag.attrs[name]
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            lower = name.lower()
+            if lower.startswith("on"):
+                del tag.attrs[name]
+            elif lower == "style":
+                tag.attrs[name] = _inert_css(text)
+            elif lower in _URL_ATTRIBUTES and not _is_local(text, allow_image_data=lower == "src"):
+                del tag.attrs[name]
+                if tag.name == "a" and lower == "href" and _SCHEME.match(text or "") is not None:
+                    _show_address(soup, tag, text)
+    return str(soup)
+
+
+def _is_local(value: str, *, allow_image_data: bool) -> bool:
+    value = value.strip()
+    if value.startswith("#"):
+        return True
+    if allow_image_data and _SAFE_DATA_URI.match(value):
+        return True
+    if value.startswith("//") or value.startswith("\\\\"):
+        return False
+    scheme = _SCHEME.match(value)
+    if scheme is None:
+        return not _REMOTE.search(value)  # a relative path inside the reports folder
+    return scheme.group(1).lower() == "mailto"
+
+
+def _show_address(soup, anchor, address: str) -> None:
+    if not address.lower().startswith(("http:", "https:", "ftp:")):
+        return
+    if address.strip() in anchor.get_text():
+        return
+    note = soup.new_tag("span", attrs={"class": "external-address"})
+    note.string = f" ({address.strip()})"
+    anchor.insert_after(note)
+
+
+def _inert_css(css: str) -> str:
+    css = _CSS_IMPORT.sub("", css)
+    return _CSS_URL.sub("none", css)

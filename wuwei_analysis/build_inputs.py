@@ -1,0 +1,261 @@
+"""Content hashes of everything a notebook run depends on.
+
+The build re-runs a notebook only when one of these changes: the processed data it reads (the
+rows of its own theme; the summary reads everything), the notebook, the library code and
+reference data, its parameters, and the versions of the key packages.
+
+This module is on the path of a no-op rebuild, so it imports only the standard library; pyarrow
+is imported when a processed file's bytes changed and its rows must be split by theme.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wuwei_analysis import config
+
+# Packages whose upgrade can change a report (numbers, charts, HTML), so a new version re-runs it.
+KEY_PACKAGES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "mplfonts",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "ipykernel",
+    "jinja2",
+)
+
+# Files that are never inputs: editor and OS litter, Excel lock files, our own temp files.
+_IGNORED_NAME = re.compile(r"^(\.|~\$)|\.tmp$|~$")
+
+_CHUNK = 1 << 20
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def sha256_json(value: Any) -> str:
+    """Hash of a JSON-able value, independent of dict order."""
+    return sha256_text(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_files(root: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
+    """Regular files under ``root`` (recursive, sorted), minus hidden, temporary and cache files."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if any(_IGNORED_NAME.search(part) or part == "__pycache__" for part in rel.parts):
+            continue
+        if suffixes is not None and path.suffix not in suffixes:
+            continue
+        if path.is_file():
+            found.append(path)
+    return sorted(found)
+
+
+def tree_hash(root: Path, suffixes: tuple[str, ...] | None = None) -> str:
+    """One hash for the names and contents of every input file under ``root``."""
+    root = Path(root)
+    return sha256_json(
+        [[p.relative_to(root).as_posix(), sha256_file(p)] for p in input_files(root, suffixes)]
+    )
+
+
+def library_hash() -> str:
+    """Hash of the package's Python code and templates (HTML output depends on both)."""
+    package = Path(__file__).resolve().parent
+    code = [
+        [p.relative_to(package).as_posix(), sha256_file(p)]
+        for p in input_files(package, (".py",))
+        if "templates" not in p.relative_to(package).parts
+    ]
+    templates = tree_hash(config.TEMPLATES_DIR)
+    return sha256_json({"code": code, "templates": templates})
+
+
+def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
+    """Installed versions of the key packages (``"missing"`` when not installed)."""
+    import importlib.metadata as metadata
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+# --- notebooks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    """What the build needs to know about a notebook without starting a kernel."""
+
+    path: Path
+    hash: str
+    parameters: frozenset[str]  # names assigned in the cell tagged `parameters`
+    has_parameters_cell: bool
+
+
+def read_notebook_info(path: Path) -> NotebookInfo:
+    """Hash a notebook's cells (source, type, tags) and kernel, ignoring outputs and counts.
+
+    Saving a notebook after running it in JupyterLab changes its outputs and execution counts but
+    not what a build would produce, so those are left out of the hash.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = []
+    parameters: set[str] = set()
+    has_parameters_cell = False
+    for cell in nb.get("cells", []):
+        source = _joined(cell.get("source", ""))
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        cells.append([cell.get("cell_type"), source, tags])
+        if "parameters" in tags and not has_parameters_cell and cell.get("cell_type") == "code":
+            has_parameters_cell = True
+            parameters = _assigned_names(source)
+    kernelspec = nb.get("metadata", {}).get("kernelspec", {})
+    digest = sha256_json({"cells": cells, "kernel": [kernelspec.get("name"), kernelspec.get("language")]})
+    return NotebookInfo(Path(path), digest, frozenset(parameters), has_parameters_cell)
+
+
+def _joined(source: str | list[str]) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _assigned_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=", source, flags=re.M))
+    names: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                names.add(target.id)
+    return names
+
+
+# --- processed data ------------------------------------------------------------------------
+
+
+@dataclass
+class DataState:
+    """Content hashes of the processed data, whole and per theme."""
+
+    files: dict[str, dict[str, Any]]  # name -> {"sha256", and for themed tables "schema", "themes"}
+    version: str  # hash of every processed file: what the summary depends on
+
+    def theme_hash(self, theme: str) -> str:
+        """Hash of the processed data one theme's notebook reads.
+
+        A table with a ``theme`` column contributes that theme's rows, and the rows that belong to
+        no theme (a blank or unknown theme, e.g. the column descriptions of the data dictionary),
+        so a changed urban figure leaves the health hash alone; any other file contributes its
+        whole content.
+        """
+        parts = []
+        for name, info in sorted(self.files.items()):
+            if "themes" in info:
+                shared = sorted(
+                    [key, digest] for key, digest in info["themes"].items() if key not in config.THEMES
+                )
+                parts.append([name, info["schema"], info["themes"].get(theme, "no rows"), shared])
+            else:
+                parts.append([name, info["sha256"]])
+        return sha256_json(parts)
+
+
+def scan_processed(processed_dir: Path, cache: dict[str, dict[str, Any]] | None = None) -> DataState:
+    """Hash every processed file; split tables with a ``theme`` column by theme.
+
+    ``cache`` maps file names to a previous scan's entries: a file whose bytes are unchanged
+    (same SHA-256) reuses its entry, so a rebuild with unchanged data reads no table.
+    """
+    processed_dir = Path(processed_dir)
+    cache = cache or {}
+    files: dict[str, dict[str, Any]] = {}
+    for path in input_files(processed_dir):
+        name = path.relative_to(processed_dir).as_posix()
+        digest = sha256_file(path)
+        cached = cache.get(name)
+        if isinstance(cached, dict) and cached.get("sha256") == digest:
+            files[name] = cached
+            continue
+        files[name] = {"sha256": digest, **_split_by_theme(path)}
+    version = sha256_json([[name, info["sha256"]] for name, info in sorted(files.items())])
+    return DataState(files=files, version=version)
+
+
+def _split_by_theme(path: Path) -> dict[str, Any]:
+    if path.suffix == ".parquet":
+        return _split_parquet(path)
+    if path.suffix == ".csv":
+        return _split_csv(path)
+    return {}
+
+
+def _split_parquet(path: Path) -> dict[str, Any]:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    if "theme" not in table.column_names:
+        return {}
+    schema = sha256_json([[field.name, str(field.type)] for field in table.schema])
+    themes = {}
+    column = table.column("theme")
+    for theme in column.unique().to_pylist():
+        selected = pc.is_null(column) if theme is None else pc.equal(column, theme)
+        rows = table.filter(selected).to_pylist()
+        themes["<null>" if theme is None else str(theme)] = sha256_json([list(row.values()) for row in rows])
+    return {"schema": schema, "themes": themes}
+
+
+def _split_csv(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or "theme" not in header:
+        return {}
+    column = header.index("theme")
+    grouped: dict[str, list[list[str]]] = {}
+    for row in reader:
+        if len(row) > column:
+            grouped.setdefault(row[column], []).append(row)
+    return {
+        "schema": sha256_json(header),
+        "themes": {theme: sha256_json(rows) for theme, rows in grouped.items()},
+    }

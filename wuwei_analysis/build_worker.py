@@ -1,0 +1,269 @@
+"""One notebook run, inside a build worker process: papermill, then HTML.
+
+The build (:mod:`wuwei_analysis.build`) starts a pool of these workers and sends each a task
+(a plain dict). A task runs its notebook with papermill's Python API into the task's staging
+folder, renders the HTML beside it and reports back; it never writes outside that folder, and it
+never raises: every failure comes back as a result the build can show and keep.
+
+Failures handled here:
+
+- a cell raises: papermill writes the notebook with its error banner;
+- a cell runs past ``--timeout`` or the kernel dies (``os._exit``, out of memory): the notebook
+  as far as it got is written with the same kind of banner;
+- the kernel fails to start (port race, slow start): retried, up to ``START_RETRIES`` times.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import ERROR_MARKER_TAG
+
+from wuwei_analysis import build_html
+
+ENGINE_NAME = "wuwei"
+KERNEL_NAME = "python3"
+START_RETRIES = 2
+START_TIMEOUT = 60  # seconds for a kernel to answer; a slow machine under load needs a margin
+
+# Errors writing the staging folder that mean "the output folder is unusable", not "bad notebook".
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOTDIR})
+
+
+class _KeepPartialEngine(NBClientEngine):
+    """papermill's nbclient engine, keeping the notebook as far as it ran when execution stops.
+
+    papermill saves its error banner for a cell that raises, but a cell timeout or a dead kernel
+    propagates without the notebook; we attach it to the exception to keep it for inspection.
+    """
+
+    @classmethod
+    def execute_notebook(
+        cls,
+        nb,
+        kernel_name,
+        output_path=None,
+        progress_bar=True,
+        log_output=False,
+        autosave_cell_every=30,
+        **kw,
+    ):
+        nb_man = NotebookExecutionManager(
+            nb,
+            output_path=output_path,
+            progress_bar=progress_bar,
+            log_output=log_output,
+            autosave_cell_every=autosave_cell_every,
+        )
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kw)
+        except BaseException as exc:
+            exc.wuwei_notebook = nb_man.nb
+            raise
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+
+papermill_engines.register(ENGINE_NAME, _KeepPartialEngine)
+
+
+def init_worker(log_path: str | None) -> None:
+    """Pool initializer: die with the build, and send kernel and library chatter to a log file."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+    if log_path:
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the parent dies, so a killed build leaves no worker running."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def warm_up() -> int:
+    """Build the HTML exporter ahead of the first notebook (runs while the data is cleaned)."""
+    build_html._exporter()
+    return os.getpid()
+
+
+def run_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook and render its HTML; return a result dict, never raise.
+
+    ``task`` keys: ``notebook``, ``parameters``, ``task_dir`` (staging folder for this run,
+    passed to the notebook as ``reports_dir``), ``reports_dir`` (where it will be published),
+    ``lang``, ``ipynb`` and ``html`` (staging output paths), ``timeout`` (seconds per cell),
+    ``html_context`` (see :func:`build_html.render_report`).
+    """
+    started = time.monotonic()
+    result: dict[str, Any] = {"status": "failed", "attempts": 0, "figures": []}
+    try:
+        _run(task, result)
+    except OSError as exc:
+        result.update(status="failed", kind="output" if exc.errno in OUTPUT_ERRNOS else "error")
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bug of ours must not take the build down: report it with the run
+        result.update(status="failed", kind="error", error=f"{type(exc).__name__}: {exc}")
+    result["duration"] = time.monotonic() - started
+    return result
+
+
+def _run(task: dict[str, Any], result: dict[str, Any]) -> None:
+    ipynb = Path(task["ipynb"])
+    task_dir = Path(task["task_dir"])
+    task_dir.mkdir(parents=True, exist_ok=True)
+    while True:
+        result["attempts"] += 1
+        try:
+            nb = papermill.execute_notebook(
+                task["notebook"],
+                str(ipynb),
+                parameters=task["parameters"],
+                engine_name=ENGINE_NAME,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=task["timeout"],
+                start_timeout=task.get("start_timeout", START_TIMEOUT),
+                cwd=str(task_dir),
+            )
+            break
+        except PapermillExecutionError as exc:
+            # papermill already wrote the notebook with its error banner.
+            _relocate(ipynb, task)
+            where = f" (cell In [{exc.exec_count}])" if exc.exec_count is not None else ""
+            result.update(
+                kind="error", error=f"{exc.ename}: {_first_line(exc.evalue)}{where}", ipynb=str(ipynb)
+            )
+            return
+        except Exception as exc:
+            partial = getattr(exc, "wuwei_notebook", None)
+            if _never_started(partial) and result["attempts"] <= START_RETRIES and _retryable(exc):
+                time.sleep(0.5 * result["attempts"])
+                continue
+            kind, message = _describe(exc, partial, task["timeout"])
+            result.update(kind=kind, error=message)
+            if partial is not None and not _never_started(partial):
+                _add_banner(partial, message)
+                _write_notebook(partial, ipynb, task)
+                result["ipynb"] = str(ipynb)
+            return
+
+    _write_notebook(nb, ipynb, task)
+    html = build_html.render_report(nb, task["html_context"])
+    html_path = Path(task["html"])
+    html_path.write_text(html, encoding="utf-8")
+    figures_dir = task_dir / task["lang"] / "figures"
+    result["figures"] = sorted(
+        p.relative_to(figures_dir).as_posix()
+        for p in figures_dir.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    )
+    result.update(status="ok", kind="", error="", ipynb=str(ipynb), html=str(html_path))
+
+
+def _never_started(nb) -> bool:
+    """True when no cell began executing: the failure happened while starting the kernel."""
+    if nb is None:
+        return True
+    return not any(cell.get("metadata", {}).get("papermill", {}).get("start_time") for cell in nb.cells)
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Kernel start failures worth another try (not, e.g., an unknown kernel name)."""
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    return not isinstance(exc, (NoSuchKernel, FileNotFoundError, MemoryError))
+
+
+def _describe(exc: BaseException, nb, timeout: float) -> tuple[str, str]:
+    cell = _running_cell(nb)
+    where = f" (cell {cell})" if cell else ""
+    if isinstance(exc, CellTimeoutError):
+        return "timeout", f"a cell ran longer than the {timeout:g} s limit (--timeout){where}"
+    if isinstance(exc, DeadKernelError):
+        return "kernel-died", f"the kernel died{where}"
+    if _never_started(nb):
+        return "kernel-start", f"the kernel did not start: {type(exc).__name__}: {_first_line(str(exc))}"
+    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:
+        return "output", f"{type(exc).__name__}: {exc}"
+    return "error", f"{type(exc).__name__}: {_first_line(str(exc))}{where}"
+
+
+def _running_cell(nb) -> str:
+    """The cell execution stopped in: the last one that started."""
+    if nb is None:
+        return ""
+    found = ""
+    for index, cell in enumerate(nb.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+            count = cell.get("execution_count")
+            found = f"In [{count}]" if count is not None else f"#{index + 1}"
+    return found
+
+
+def _first_line(text: str) -> str:
+    text = (text or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _add_banner(nb, message: str) -> None:
+    """An error banner in papermill's manner (same tag, so papermill removes it on a re-run)."""
+    banner = nbformat.v4.new_markdown_cell(
+        f'<span style="color:red; font-size:2em;">Execution stopped: {message}.</span>'
+    )
+    banner.metadata["tags"] = [ERROR_MARKER_TAG]
+    nb.cells.insert(0, banner)
+
+
+def _write_notebook(nb, path: Path, task: dict[str, Any]) -> None:
+    _point_at_reports(nb, task)
+    nbformat.write(nb, str(path))
+
+
+def _relocate(path: Path, task: dict[str, Any]) -> None:
+    if path.exists():
+        _write_notebook(nbformat.read(str(path), as_version=4), path, task)
+
+
+def _point_at_reports(nb, task: dict[str, Any]) -> None:
+    """Record the published location, not the staging folder, in the kept notebook.
+
+    The notebook ran with ``reports_dir`` = its staging folder so that its charts could be
+    published atomically; an analyst re-running the kept ``.ipynb`` should write to the real one.
+    """
+    staging, published = str(task["task_dir"]), str(task["reports_dir"])
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = cell.source.replace(staging, published)
+    papermill_meta = nb.metadata.get("papermill", {})
+    if isinstance(papermill_meta.get("parameters"), dict) and "reports_dir" in papermill_meta["parameters"]:
+        papermill_meta["parameters"]["reports_dir"] = published
+    papermill_meta.pop("output_path", None)
