@@ -262,3 +262,54 @@ def test_check_accepts_single_files(tmp_path, capsys):
     case = Case(tmp_path, {"urban.csv": csv_bytes(row(unit="公顷"))})
     status, out, _ = case.run(capsys, "check", str(case.raw / "urban.csv"), str(case.raw / "sources.csv"))
     assert status == 2 and "公顷" in out
+
+
+# 11. parameter values are never silently converted ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("010", "010"),
+        ("1:1.22", "1:1.22"),
+        ("no", "no"),
+        ("6.206E+05", "6.206E+05"),
+        ("2025", 2025),
+        ("1.5", 1.5),
+    ],
+)
+def test_build_parameter_values_keep_what_was_typed(typed, expected):
+    from wuwei_analysis.build import _parse_value
+
+    value = _parse_value(typed)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_unknown_injected_parameter_is_refused_with_the_declared_names():
+    from wuwei_analysis.errors import ParameterError
+    from wuwei_analysis.params import THEME_PARAMETERS, _assigned_names, reject_unknown_parameters
+
+    injected = _assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')
+    assert injected == {"lang", "colour"}
+    with pytest.raises(ParameterError, match="unknown parameter 'colour'; this notebook takes: theme, lang"):
+        reject_unknown_parameters(THEME_PARAMETERS, injected)
+    reject_unknown_parameters(THEME_PARAMETERS, {"lang", "region"})  # declared names pass
+
+
+@pytest.mark.slow
+def test_papermill_run_with_an_unknown_parameter_stops_the_notebook(tmp_path):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from wuwei_analysis import config
+
+    with pytest.raises(PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(config.NOTEBOOKS_DIR / "health.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters={"lang": "en", "colour": "red", "reports_dir": str(tmp_path / "reports")},
+            kernel_name="python3",
+            progress_bar=False,
+        )
+    assert caught.value.ename == "ParameterError"
+    assert "unknown parameter 'colour'" in caught.value.evalue

@@ -231,17 +231,22 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
     return tuple(part.strip() for value in values or [] for part in value.split(",") if part.strip())
 
 
+# Only canonical spellings become numbers: "010", "1:1.22", "1e3" or "no" stay strings, so a
+# value is never silently converted the way YAML would (010 → 8, no → False).
+_INT = re.compile(r"-?(0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]+")
+
+
 def _parse_value(text: str) -> Any:
-    """A ``-p`` value as papermill's CLI reads it: bool, None, int, float, else the string."""
+    """A ``-p`` value: True/False/None, a canonical int or decimal, else the string as typed."""
     if text in ("True", "False"):
         return text == "True"
     if text == "None":
         return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
     return text
 
 

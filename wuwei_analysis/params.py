@@ -10,6 +10,7 @@ arrives as ``False`` is rejected, not read as a language.
 
 from __future__ import annotations
 
+import ast
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,11 @@ from wuwei_analysis.errors import ParameterError
 INDICATORS_FILE = "indicators.parquet"
 MEASURES_FILE = "measures.parquet"
 SOURCES_FILE = "sources.parquet"
+
+THEME_PARAMETERS = ("theme", "lang", "region", "year", "processed_dir", "reports_dir")
+SUMMARY_PARAMETERS = ("lang", "region", "year", "processed_dir", "reports_dir", "previous_dir")
+# The first line of the cell papermill injects after the `parameters` cell.
+INJECTED_CELL_HEADER = "# Parameters"
 
 
 @dataclass(frozen=True)
@@ -259,3 +265,47 @@ def validate_summary_params(
         reports_dir=shared.reports_dir,
         previous_dir=validate_previous_dir(previous_dir),
     )
+
+
+def injected_names() -> set[str]:
+    """Names assigned by the cell papermill injected into the running notebook, if any.
+
+    papermill only warns about a parameter the notebook does not declare; the
+    injected cell's source is in IPython's input history, so the notebook can
+    refuse it instead of running with a value nobody reads.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return set()
+    shell = get_ipython()
+    if shell is None:
+        return set()
+    for source in reversed(shell.user_ns.get("In", [])):
+        if source.splitlines()[:1] == [INJECTED_CELL_HEADER]:
+            return _assigned_names(source)
+    return set()
+
+
+def _assigned_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def reject_unknown_parameters(declared: tuple[str, ...], injected: set[str] | None = None) -> None:
+    """Stop with one line when papermill injected a parameter the notebook does not declare."""
+    unknown = sorted((injected_names() if injected is None else injected) - set(declared))
+    if unknown:
+        names = ", ".join(repr(n) for n in unknown)
+        raise _one_line(
+            ParameterError(f"unknown parameter {names}; this notebook takes: {', '.join(declared)}")
+        )

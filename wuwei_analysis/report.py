@@ -31,8 +31,10 @@ from wuwei_analysis.params import (
     INDICATORS_FILE,
     MEASURES_FILE,
     SOURCES_FILE,
+    THEME_PARAMETERS,
     Params,
     available_years,
+    reject_unknown_parameters,
     validate_params,
 )
 
@@ -205,6 +207,7 @@ def setup(
     A bad parameter raises :class:`~wuwei_analysis.errors.ParameterError`,
     shown in a notebook as one line naming the parameter and the allowed values.
     """
+    reject_unknown_parameters(THEME_PARAMETERS)
     params = validate_params(
         theme=theme,
         lang=lang,

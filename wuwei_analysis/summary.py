@@ -34,7 +34,13 @@ from markupsafe import Markup
 from wuwei_analysis import charts as charts_module
 from wuwei_analysis import commentary, config, reference, report
 from wuwei_analysis.errors import DataError, Problem, relative_name
-from wuwei_analysis.params import INDICATORS_FILE, SummaryParams, validate_summary_params
+from wuwei_analysis.params import (
+    INDICATORS_FILE,
+    SUMMARY_PARAMETERS,
+    SummaryParams,
+    reject_unknown_parameters,
+    validate_summary_params,
+)
 
 HEADLINES_FILE = config.REFERENCE_DIR / "headlines.csv"
 MAX_CARDS = 3  # headline cards per theme panel; more would not be legible at report width
@@ -340,6 +346,7 @@ def setup(
     A bad parameter raises :class:`~wuwei_analysis.errors.ParameterError`, shown
     in a notebook as one line.
     """
+    reject_unknown_parameters(SUMMARY_PARAMETERS)
     params = validate_summary_params(
         lang=lang,
         region=region,
