@@ -8,7 +8,11 @@ A reader opens the file offline, from mail or an intranet page. So the report:
 - loads nothing: the project's own template (``templates/report``) inlines a small stylesheet
   and has no MathJax, require.js, widget or mermaid script; :func:`make_inert` then removes
   scripts, event handlers, frames and any reference to another host that cell outputs carried
-  (a link to a source keeps its text and shows its address as plain text);
+  (a link to a source keeps its text and shows its address as plain text); the page's content
+  security policy lets a browser load nothing but embedded images and inline styles, and run
+  no script, should anything have slipped through;
+- has one short header (title, region, year, build time): the notebook's own title block is
+  left out (see :data:`PAGE_HEADER_METADATA`);
 - is checked: :func:`find_external_references` must find nothing, or the report fails.
 
 nbconvert and BeautifulSoup are imported when a report is rendered, not at import time.
@@ -31,6 +35,21 @@ REMOVED_CELL_TAGS = frozenset(
     {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"}
 )
 REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
+
+# Output metadata the report library sets. The notebook's own title block is left out of the
+# HTML, whose page header (title, region, year, build time) replaces it; a chart's description
+# becomes its ``alt`` text.
+PAGE_HEADER_METADATA = {"wuwei": {"part": "header"}}
+
+
+def image_metadata(alt: str) -> dict[str, Any]:
+    """Output metadata that gives an image output its description in the HTML report."""
+    return {"wuwei": {"alt": str(alt)}}
+
+
+def _is_page_header(output: Any) -> bool:
+    return (output.get("metadata") or {}).get("wuwei", {}).get("part") == "header"
+
 
 # Elements that run code, embed other documents or fetch things.
 _ACTIVE_ELEMENTS = (
@@ -106,9 +125,9 @@ class ExternalReferenceError(ValueError):
 def render_report(nb: Any, context: dict[str, Any]) -> str:
     """Render an executed notebook (``nbformat.NotebookNode``) as a shareable HTML page.
 
-    ``context`` fills the page head and header: ``html_lang``, ``title``, ``heading``, ``meta``
-    (a list of ``[label, value]`` pairs), ``footer``, and ``image_alt`` (text for charts that
-    carry no description of their own).
+    ``context`` fills the page head, header and footer: ``html_lang``, ``title``, ``heading``,
+    ``meta`` (``[label, value]`` pairs under the heading), ``footer``, ``footer_meta`` (pairs in
+    the footer), and ``image_alt`` (text for images that carry no description of their own).
     """
     body, _ = _exporter().from_notebook_node(prepare_notebook(nb), resources={"wuwei": context})
     if context.get("image_alt"):  # nbconvert's placeholder for images without a description
@@ -131,7 +150,10 @@ def prepare_notebook(nb: Any) -> Any:
         if cell.cell_type == "code":
             outputs = [] if tags & REMOVED_OUTPUT_TAGS else cell.get("outputs", [])
             cell.outputs = [
-                o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                o
+                for o in outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and not _is_page_header(o)
             ]
             if not cell.outputs:
                 continue
@@ -179,8 +201,8 @@ def make_inert(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for element in soup.find_all(_ACTIVE_ELEMENTS):
         element.decompose()
-    for meta in soup.find_all("meta"):
-        if meta.get("http-equiv"):
+    for meta in soup.find_all("meta"):  # refresh, set-cookie…; a content security policy only restricts
+        if meta.get("http-equiv") and str(meta.get("http-equiv")).lower() != "content-security-policy":
             meta.decompose()
     for style in soup.find_all("style"):
         style.string = _inert_css(style.get_text())

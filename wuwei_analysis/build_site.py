@@ -109,9 +109,9 @@ def report_context(
             [labels["region"], region_text],
             [labels["year"], str(year)],
             [labels["built"], built_at],
-            [labels["data"], data_version],
         ],
         "footer": labels["footer"],
+        "footer_meta": [[labels["data"], data_version]],
         "image_alt": f"{labels['chart']}: {name}",
     }
 

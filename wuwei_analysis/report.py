@@ -18,14 +18,15 @@ callers.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from markupsafe import Markup
 
+from wuwei_analysis import build_html, commentary, reference
 from wuwei_analysis import charts as charts_module
-from wuwei_analysis import commentary, reference
 from wuwei_analysis.errors import DataError, Problem, relative_name
 from wuwei_analysis.params import (
     INDICATORS_FILE,
@@ -253,10 +254,10 @@ def years(processed_dir: Path | str) -> list[int]:
 # ---------------------------------------------------------------- HTML parts
 
 
-def _display(html: Markup) -> None:
+def _display(html: Markup, metadata: dict | None = None) -> None:
     from IPython.display import HTML, display
 
-    display(HTML(str(html)))
+    display(HTML(str(html)), metadata=metadata)
 
 
 def _fill(ctx: ReportContext, key: str) -> str:
@@ -272,13 +273,43 @@ def _section(ctx: ReportContext, key: str, body: Markup) -> Markup:
     )
 
 
+# A column whose every cell is at most this wide (in em: a CJK character is 1, others about 0.55)
+# is kept on one line; wider columns wrap. Short values (places, numbers, statuses) then never
+# break after one character in a narrow column.
+NOWRAP_EM = 12.0
+
+
+def _width_em(cell: object) -> float:
+    text = Markup(cell).striptags() if isinstance(cell, Markup) else str(cell)
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+
+
+def _short_columns(headers: tuple[str, ...], rows: list[list[object]]) -> set[int]:
+    return {
+        i
+        for i, header in enumerate(headers)
+        if max((_width_em(row[i]) for row in rows if i < len(row)), default=0.0) <= NOWRAP_EM
+        and _width_em(header) <= NOWRAP_EM
+    }
+
+
+def _cell(tag: str, value: object, short: bool) -> Markup:
+    if short:
+        return Markup('<{0} class="wuwei-nowrap">{1}</{0}>').format(Markup(tag), value)
+    return Markup("<{0}>{1}</{0}>").format(Markup(tag), value)
+
+
 def _table(headers: tuple[str, ...], rows: list[list[object]], css: str) -> Markup:
-    """An HTML table; every cell is escaped unless it is already Markup built by this package."""
-    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in headers)
+    """An HTML table; every cell is escaped unless it is already Markup built by this package.
+
+    Columns of short values carry ``class="wuwei-nowrap"`` (see :data:`NOWRAP_EM`).
+    """
+    short = _short_columns(headers, rows)
+    head = Markup("").join(_cell("th", h, i in short) for i, h in enumerate(headers))
     body = Markup("").join(
-        Markup("<tr>") + Markup("").join(Markup("<td>{}</td>").format(cell) for cell in row) + Markup("</tr>")
+        Markup("<tr>") + Markup("").join(_cell("td", cell, i in short) for i, cell in enumerate(row)) + Markup("</tr>")
         for row in rows
-    )
+    )  # fmt: skip
     return Markup('<table class="wuwei-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
         css, head, body
     )
@@ -388,8 +419,8 @@ def sources_table_html(sources: pd.DataFrame, lang: str) -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order."""
     if sources.empty:
         return Markup("<p>{}</p>").format(TEXT[lang]["no_sources"])
-    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in TEXT[lang]["source_columns"])
-    body = Markup("")
+    headers = TEXT[lang]["source_columns"]
+    rows = []
     for _, row in sources.iterrows():
         cells = [
             f"[{int(row['number'])}]",
@@ -400,9 +431,13 @@ def sources_table_html(sources: pd.DataFrame, lang: str) -> Markup:
             row.get("file", ""),
             str(row.get("sha256", "") or "")[:12],
         ]
-        cells = ["" if pd.isna(c) else c for c in cells]
-        body += Markup('<tr id="{}">').format(commentary.anchor(int(row["number"]))) + Markup("").join(
-            Markup("<td>{}</td>").format(c) for c in cells
+        rows.append((int(row["number"]), ["" if pd.isna(c) else c for c in cells]))
+    short = _short_columns(headers, [cells for _, cells in rows])
+    head = Markup("").join(_cell("th", h, i in short) for i, h in enumerate(headers))
+    body = Markup("")
+    for number, cells in rows:
+        body += Markup('<tr id="{}">').format(commentary.anchor(number)) + Markup("").join(
+            _cell("td", c, i in short) for i, c in enumerate(cells)
         ) + Markup("</tr>")  # fmt: skip
     return Markup('<table class="wuwei-table wuwei-sources"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
         head, body
@@ -413,7 +448,8 @@ def sources_table_html(sources: pd.DataFrame, lang: str) -> Markup:
 
 
 def show_header(ctx: ReportContext) -> None:
-    _display(header_html(ctx))
+    """Show the title block; the HTML report leaves it out, its page header says the same."""
+    _display(header_html(ctx), metadata=build_html.PAGE_HEADER_METADATA)
 
 
 def show_charts(ctx: ReportContext) -> list[Path]:
@@ -427,7 +463,7 @@ def show_charts(ctx: ReportContext) -> list[Path]:
     _display(_section(ctx, "charts", Markup("")))
     for chart in chart_list:
         png = next(p for p in chart.paths if p.suffix == ".png")
-        display(Image(data=png.read_bytes(), format="png"))
+        display(Image(data=png.read_bytes(), format="png"), metadata=build_html.image_metadata(chart.title))
     return [p for chart in chart_list for p in chart.paths]
 
 

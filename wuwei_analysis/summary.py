@@ -31,8 +31,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from wuwei_analysis import build_html, commentary, config, reference, report
 from wuwei_analysis import charts as charts_module
-from wuwei_analysis import commentary, config, reference, report
 from wuwei_analysis.errors import DataError, Problem, relative_name
 from wuwei_analysis.params import (
     INDICATORS_FILE,
@@ -545,14 +545,15 @@ def sources_html(ctx: SummaryContext) -> Markup:
 # ---------------------------------------------------------------- notebook cells
 
 
-def _display(html: Markup) -> None:
+def _display(html: Markup, metadata: dict | None = None) -> None:
     from IPython.display import HTML, display
 
-    display(HTML(str(html)))
+    display(HTML(str(html)), metadata=metadata)
 
 
 def show_header(ctx: SummaryContext) -> None:
-    _display(header_html(ctx))
+    """Show the title block; the HTML report leaves it out, its page header says the same."""
+    _display(header_html(ctx), metadata=build_html.PAGE_HEADER_METADATA)
 
 
 def show_headlines(ctx: SummaryContext) -> list[Path]:
@@ -565,7 +566,10 @@ def show_headlines(ctx: SummaryContext) -> list[Path]:
         return []
     _display(_section(ctx, "headlines", Markup("")))
     png = next(p for p in paths if p.suffix == ".png")
-    display(Image(data=png.read_bytes(), format="png"))
+    display(
+        Image(data=png.read_bytes(), format="png"),
+        metadata=build_html.image_metadata(ctx.text["chart_title"]),
+    )
     return paths
 
 
