@@ -313,3 +313,31 @@ def test_papermill_run_with_an_unknown_parameter_stops_the_notebook(tmp_path):
         )
     assert caught.value.ename == "ParameterError"
     assert "unknown parameter 'colour'" in caught.value.evalue
+
+
+@pytest.mark.slow
+def test_papermills_own_cli_runs_a_theme_notebook(tmp_path):
+    """`papermill notebooks/health.ipynb out.ipynb -p lang en` keeps working for papermill's users."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    from wuwei_analysis import config
+
+    papermill = Path(sys.executable).with_name("papermill")
+    out = tmp_path / "out.ipynb"
+    done = subprocess.run(
+        [str(papermill), str(config.NOTEBOOKS_DIR / "health.ipynb"), str(out), "-p", "lang", "en",
+         "-p", "reports_dir", str(tmp_path / "reports"), "--no-progress-bar"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = "".join(
+        output.get("data", {}).get("text/html", "")
+        for cell in nbformat.read(out, as_version=4).cells
+        for output in cell.get("outputs", [])
+    )
+    health = pd.read_parquet(config.PROCESSED_DATA_DIR / "indicators.parquet").query("theme == 'health'")
+    assert all(name in html for name in health["name_en"])
+    assert (tmp_path / "reports" / "en" / "figures" / "health_trained_by_role.png").exists()
