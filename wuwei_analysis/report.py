@@ -254,10 +254,27 @@ def years(processed_dir: Path | str) -> list[int]:
 # ---------------------------------------------------------------- HTML parts
 
 
-def _display(html: Markup, metadata: dict | None = None) -> None:
+def display_html(html: Markup, metadata: dict | None = None) -> None:
+    """Show escaped HTML as a notebook output (the only kind of output reports use)."""
     from IPython.display import HTML, display
 
     display(HTML(str(html)), metadata=metadata)
+
+
+def display_png(path: Path, title: str) -> None:
+    """Show a saved chart; its title becomes the image's description in the HTML report."""
+    from IPython.display import Image, display
+
+    display(Image(data=Path(path).read_bytes(), format="png"), metadata=build_html.image_metadata(title))
+
+
+def section_html(key: str, heading: str, body: Markup) -> Markup:
+    """A titled report section; ``key`` names its CSS class."""
+    return (
+        Markup('<section class="wuwei-report wuwei-{}"><h2>{}</h2>').format(key, heading)
+        + body
+        + Markup("</section>")
+    )
 
 
 def _fill(ctx: ReportContext, key: str) -> str:
@@ -266,11 +283,7 @@ def _fill(ctx: ReportContext, key: str) -> str:
 
 
 def _section(ctx: ReportContext, key: str, body: Markup) -> Markup:
-    return (
-        Markup('<section class="wuwei-report wuwei-{}"><h2>{}</h2>').format(key, ctx.text[key])
-        + body
-        + Markup("</section>")
-    )
+    return section_html(key, ctx.text[key], body)
 
 
 # A column whose every cell is at most this wide (in em: a CJK character is 1, others about 0.55)
@@ -449,38 +462,35 @@ def sources_table_html(sources: pd.DataFrame, lang: str) -> Markup:
 
 def show_header(ctx: ReportContext) -> None:
     """Show the title block; the HTML report leaves it out, its page header says the same."""
-    _display(header_html(ctx), metadata=build_html.PAGE_HEADER_METADATA)
+    display_html(header_html(ctx), metadata=build_html.PAGE_HEADER_METADATA)
 
 
 def show_charts(ctx: ReportContext) -> list[Path]:
     """Draw, save (PNG + SVG) and show the charts; say so plainly when there are none."""
-    from IPython.display import Image, display
-
     chart_list = save_charts(ctx)
     if not chart_list:
-        _display(_section(ctx, "charts", Markup("<p>{}</p>").format(_fill(ctx, "no_charts"))))
+        display_html(_section(ctx, "charts", Markup("<p>{}</p>").format(_fill(ctx, "no_charts"))))
         return []
-    _display(_section(ctx, "charts", Markup("")))
+    display_html(_section(ctx, "charts", Markup("")))
     for chart in chart_list:
-        png = next(p for p in chart.paths if p.suffix == ".png")
-        display(Image(data=png.read_bytes(), format="png"), metadata=build_html.image_metadata(chart.title))
+        display_png(next(p for p in chart.paths if p.suffix == ".png"), chart.title)
     return [p for chart in chart_list for p in chart.paths]
 
 
 def show_commentary(ctx: ReportContext) -> None:
-    _display(_section(ctx, "commentary", commentary_html(ctx)))
+    display_html(_section(ctx, "commentary", commentary_html(ctx)))
 
 
 def show_figures(ctx: ReportContext) -> None:
-    _display(_section(ctx, "figures", figures_html(ctx)))
+    display_html(_section(ctx, "figures", figures_html(ctx)))
 
 
 def show_measures(ctx: ReportContext) -> None:
-    _display(_section(ctx, "measures", measures_html(ctx)))
+    display_html(_section(ctx, "measures", measures_html(ctx)))
 
 
 def show_sources(ctx: ReportContext) -> None:
-    _display(_section(ctx, "sources", sources_html(ctx)))
+    display_html(_section(ctx, "sources", sources_html(ctx)))
 
 
 __all__ = [

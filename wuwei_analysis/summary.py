@@ -430,11 +430,7 @@ def _fill(ctx: SummaryContext, key: str, **values: object) -> str:
 
 
 def _section(ctx: SummaryContext, key: str, body: Markup) -> Markup:
-    return (
-        Markup('<section class="wuwei-report wuwei-{}"><h2>{}</h2>').format(key, ctx.text[key])
-        + body
-        + Markup("</section>")
-    )
+    return report.section_html(key, ctx.text[key], body)
 
 
 def _join(words: list[str], lang: str) -> str:
@@ -545,48 +541,36 @@ def sources_html(ctx: SummaryContext) -> Markup:
 # ---------------------------------------------------------------- notebook cells
 
 
-def _display(html: Markup, metadata: dict | None = None) -> None:
-    from IPython.display import HTML, display
-
-    display(HTML(str(html)), metadata=metadata)
-
-
 def show_header(ctx: SummaryContext) -> None:
     """Show the title block; the HTML report leaves it out, its page header says the same."""
-    _display(header_html(ctx), metadata=build_html.PAGE_HEADER_METADATA)
+    report.display_html(header_html(ctx), metadata=build_html.PAGE_HEADER_METADATA)
 
 
 def show_headlines(ctx: SummaryContext) -> list[Path]:
     """Draw, save (PNG + SVG) and show the headline cards; say so plainly when there are none."""
-    from IPython.display import Image, display
-
     paths = save_headlines(ctx)
     if not paths:
-        _display(_section(ctx, "headlines", Markup("<p>{}</p>").format(_fill(ctx, "no_chart"))))
+        report.display_html(_section(ctx, "headlines", Markup("<p>{}</p>").format(_fill(ctx, "no_chart"))))
         return []
-    _display(_section(ctx, "headlines", Markup("")))
-    png = next(p for p in paths if p.suffix == ".png")
-    display(
-        Image(data=png.read_bytes(), format="png"),
-        metadata=build_html.image_metadata(ctx.text["chart_title"]),
-    )
+    report.display_html(_section(ctx, "headlines", Markup("")))
+    report.display_png(next(p for p in paths if p.suffix == ".png"), ctx.text["chart_title"])
     return paths
 
 
 def show_figures(ctx: SummaryContext) -> None:
-    _display(_section(ctx, "figures", figures_html(ctx)))
+    report.display_html(_section(ctx, "figures", figures_html(ctx)))
 
 
 def show_measures(ctx: SummaryContext) -> None:
-    _display(_section(ctx, "measures", measures_html(ctx)))
+    report.display_html(_section(ctx, "measures", measures_html(ctx)))
 
 
 def show_changes(ctx: SummaryContext) -> None:
-    _display(_section(ctx, "changes", changes_html(ctx)))
+    report.display_html(_section(ctx, "changes", changes_html(ctx)))
 
 
 def show_sources(ctx: SummaryContext) -> None:
-    _display(_section(ctx, "sources", sources_html(ctx)))
+    report.display_html(_section(ctx, "sources", sources_html(ctx)))
 
 
 __all__ = [
