@@ -522,44 +522,29 @@ class _Build:
                 )
 
     def _validate_parameters(self) -> None:
-        """Ask ``wuwei_analysis.params.validate_params`` about every notebook's values.
+        """Check every notebook's values with the notebooks' own validators.
 
         Runs after the cleaner (the allowed years are those in the processed data) and before any
-        kernel starts. The summary has no theme of its own: its language, region and year are
-        checked with the first theme's. Tolerated while that module does not exist.
+        kernel starts, so a bad value costs no notebook run.
         """
         if self.validated:
             return
         self.validated = True
-        import importlib
+        from wuwei_analysis import params  # imported here: keeps pandas out of the no-op path
 
-        try:
-            params = importlib.import_module("wuwei_analysis.params")
-        except ModuleNotFoundError as exc:
-            if exc.name != "wuwei_analysis.params":
-                raise
-            return
-        validate = getattr(params, "validate_params", None)
-        if validate is None:
-            return
-        import inspect
-
-        signature = inspect.signature(validate)
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
-        themes = [theme for theme in self.options.themes if theme != config.SUMMARY] or [config.THEMES[0]]
-        for theme in themes:
-            for lang in self.options.langs:
-                values = {
-                    "theme": theme,
-                    "lang": lang,
-                    "region": self.options.region,
-                    "year": self.options.year,
-                    "processed_dir": str(self.processed),
-                    "reports_dir": str(self.reports),
-                    **self.options.parameters,
-                }
-                values = {k: v for k, v in values.items() if takes_any or k in signature.parameters}
-                validate(**values)
+        values = {
+            "region": self.options.region,
+            "year": self.options.year,
+            "processed_dir": str(self.processed),
+            "reports_dir": str(self.reports),
+            **self.options.parameters,
+        }
+        for lang in self.options.langs:
+            for theme in self.options.themes:
+                if theme == config.SUMMARY:
+                    params.validate_summary_params(lang=lang, **values)
+                else:
+                    params.validate_params(theme=theme, lang=lang, **values)
 
     # -- clean
 
