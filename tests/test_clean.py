@@ -289,7 +289,10 @@ def test_committed_processed_data_matches_the_raw_tables(bundled):
     _, fresh = bundled
     for name in ("indicators", "measures", "sources", "data_dictionary"):
         committed = config.PROCESSED_DATA_DIR / f"{name}.csv"
-        assert committed.read_bytes() == (fresh / f"{name}.csv").read_bytes(), f"run `make data`: {name} is stale"
+        assert committed.read_bytes() == (fresh / f"{name}.csv").read_bytes(), (
+            f"run `make data`: {name} is stale"
+        )
         pd.testing.assert_frame_equal(
-            pd.read_parquet(config.PROCESSED_DATA_DIR / f"{name}.parquet"), pd.read_parquet(fresh / f"{name}.parquet")
+            pd.read_parquet(config.PROCESSED_DATA_DIR / f"{name}.parquet"),
+            pd.read_parquet(fresh / f"{name}.parquet"),
         )
