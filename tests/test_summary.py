@@ -27,7 +27,7 @@ import papermill
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import config, params, summary
+from wuwei_analysis import config, params, report, summary
 from wuwei_analysis.errors import DataError, ParameterError
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "summary.ipynb"
@@ -142,12 +142,12 @@ def test_compare_refuses_duplicate_keys():
 
 
 def test_region_scope_holds_the_places_below_it():
-    assert summary.region_codes("620600") == {"620600", "620602", "620621", "620622", "620623"}
-    assert summary.region_codes("620622") == {"620622"}
+    assert report.region_codes("620600") == {"620600", "620602", "620621", "620622", "620623"}
+    assert report.region_codes("620622") == {"620622"}
     frame = _frame([_row("health", "a", CITY, 1), _row("health", "b", VILLAGE, 2)])
-    assert list(frame[summary.in_scope(frame, "620600", None)]["indicator_id"]) == ["a", "b"]
-    assert list(frame[summary.in_scope(frame, "620622", None)]["indicator_id"]) == ["b"]
-    assert list(frame[summary.in_scope(frame, "620622", "武威市")]["indicator_id"]) == []
+    assert list(frame[report.in_scope(frame, "620600", None)]["indicator_id"]) == ["a", "b"]
+    assert list(frame[report.in_scope(frame, "620622", None)]["indicator_id"]) == ["b"]
+    assert list(frame[report.in_scope(frame, "620622", "武威市")]["indicator_id"]) == []
 
 
 def test_themes_without_figures_are_computed_from_the_rows():

@@ -179,19 +179,35 @@ def load_processed(processed_dir: Path | str) -> Processed:
     return Processed(indicators, measures, sources)
 
 
+def region_codes(region_code: str) -> set[str]:
+    """An administrative code and every code below it (the city holds its districts and counties)."""
+    codes = {str(region_code)}
+    admin = reference.admin_regions()
+    while True:
+        below = {r.region_code for r in admin if r.parent_code in codes} - codes
+        if not below:
+            return codes
+        codes |= below
+
+
+def in_scope(frame: pd.DataFrame, region_code: str, place_zh: str | None) -> pd.Series:
+    """Rows of the region (with the places below it), or of the named place only."""
+    if place_zh is not None:
+        return (frame["region_code"].astype(str) == region_code) & (frame["region_zh"] == place_zh)
+    return frame["region_code"].astype(str).isin(region_codes(region_code))
+
+
 def select(processed: Processed, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The theme's figures for the region and year, and its measures for the region.
 
-    A region code selects every row filed under it (places below county level
-    borrow their county's code); a place name selects that place's rows only.
+    A region code selects its own rows and those of every place below it (the city's
+    report holds its counties' and villages' figures, each labelled with its place);
+    a place name selects that place's rows only.
     """
     ind, mea = processed.indicators, processed.measures
-    ind_mask = (ind["theme"] == params.theme) & (ind["region_code"] == params.region_code)
+    ind_mask = (ind["theme"] == params.theme) & in_scope(ind, params.region_code, params.place_zh)
     ind_mask &= ind["year"] == params.year
-    mea_mask = (mea["theme"] == params.theme) & (mea["region_code"] == params.region_code)
-    if params.place_zh is not None:
-        ind_mask &= ind["region_zh"] == params.place_zh
-        mea_mask &= mea["region_zh"] == params.place_zh
+    mea_mask = (mea["theme"] == params.theme) & in_scope(mea, params.region_code, params.place_zh)
     return ind[ind_mask].reset_index(drop=True), mea[mea_mask].reset_index(drop=True)
 
 

@@ -175,24 +175,6 @@ def headlines(path: Path = HEADLINES_FILE) -> dict[str, tuple[str, ...]]:
     return {theme: tuple(ids) for theme, ids in mapping.items()}
 
 
-def region_codes(region_code: str) -> set[str]:
-    """An administrative code and every code below it (the city holds its districts and counties)."""
-    codes = {str(region_code)}
-    admin = reference.admin_regions()
-    while True:
-        below = {r.region_code for r in admin if r.parent_code in codes} - codes
-        if not below:
-            return codes
-        codes |= below
-
-
-def in_scope(frame: pd.DataFrame, region_code: str, place_zh: str | None) -> pd.Series:
-    """Rows of the region (with the places below it), or of the named place only."""
-    if place_zh is not None:
-        return (frame["region_code"].astype(str) == region_code) & (frame["region_zh"] == place_zh)
-    return frame["region_code"].astype(str).isin(region_codes(region_code))
-
-
 def in_theme_order(indicators: pd.DataFrame) -> pd.DataFrame:
     """Rows by theme (themes.csv order), each theme in the order its report states them."""
     if indicators.empty:
@@ -358,18 +340,18 @@ def setup(
     processed = report.load_processed(params.processed_dir)
     ind = processed.indicators
     indicators = in_theme_order(
-        ind[in_scope(ind, params.region_code, params.place_zh) & (ind["year"] == params.year)]
+        ind[report.in_scope(ind, params.region_code, params.place_zh) & (ind["year"] == params.year)]
     )
     without = themes_without_figures(indicators)
     mea = processed.measures
-    measures = mea[in_scope(mea, params.region_code, params.place_zh) & mea["theme"].isin(without)]
+    measures = mea[report.in_scope(mea, params.region_code, params.place_zh) & mea["theme"].isin(without)]
     rank = {theme: n for n, theme in enumerate(without)}
     measures = measures.sort_values("theme", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
     changes = None
     if params.previous_dir is not None:
         previous = load_previous(params.previous_dir)
         previous = previous[
-            in_scope(previous, params.region_code, params.place_zh) & (previous["year"] == params.year)
+            report.in_scope(previous, params.region_code, params.place_zh) & (previous["year"] == params.year)
         ]
         changes = compare(previous, indicators)
     place = reference.find_region(params.place_zh) if params.place_zh else None
@@ -582,10 +564,8 @@ __all__ = [
     "header_html",
     "headline_rows",
     "headlines",
-    "in_scope",
     "load_previous",
     "measures_html",
-    "region_codes",
     "save_headlines",
     "setup",
     "show_changes",
