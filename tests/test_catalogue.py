@@ -7,6 +7,7 @@ wrong, nothing written on failure, and raw files hashing the same afterwards.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import openpyxl
@@ -166,6 +167,13 @@ def test_merged_cells_in_an_xlsx_export_are_filled(tmp_path, capsys):
     table = Case(tmp_path, {"urban.xlsx": path.read_bytes()}).passes(capsys)
     assert list(table["region_zh"]) == ["武威城区", "武威城区"]
     assert sorted(table["value"]) == [13.24, 46]
+
+
+def test_merged_cells_in_a_csv_export_are_reported_with_a_hint(tmp_path, capsys):
+    second = row(value="13.24平方米", unit="平方米/人", region="", quote="人均公园面积达13.24平方米")
+    second = second.replace("urban_pocket_parks", "urban_park_area_per_person")
+    out = Case(tmp_path, {"urban.csv": csv_bytes(row(), second)}).fails(capsys, "empty cell", "merged cells")
+    assert re.search(r"urban\.csv\s+3\s+region", out)
 
 
 def test_total_row(tmp_path, capsys):

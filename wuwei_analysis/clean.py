@@ -200,11 +200,22 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.astype(str).str.strip() == ""
 
 
+# Columns that merged cells in a spreadsheet often leave blank on every row but the first.
+MERGED_KEYS = ("theme", "region", "source_id")
+MERGED_HINT = (
+    "merged cells saved as CSV leave blanks: repeat the value on every row "
+    "(in .xlsx files merged cells are filled automatically)"
+)
+
+
 def _required_filled(frame: pd.DataFrame, kind: str) -> list[Problem]:
     problems = []
     for column in reference.columns(kind):
         if column.required and column.column in frame:
-            problems += _problems_where(frame, _blank(frame[column.column]), column.column, "empty cell")
+            hint = MERGED_HINT if column.column in MERGED_KEYS else ""
+            problems += _problems_where(
+                frame, _blank(frame[column.column]), column.column, "empty cell", hint
+            )
     return problems
 
 
