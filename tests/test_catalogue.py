@@ -349,3 +349,18 @@ def test_papermills_own_cli_runs_a_theme_notebook(tmp_path):
     health = pd.read_parquet(config.PROCESSED_DATA_DIR / "indicators.parquet").query("theme == 'health'")
     assert all(name in html for name in health["name_en"])
     assert (tmp_path / "reports" / "en" / "figures" / "health_trained_by_role.png").exists()
+
+
+# 15. an output folder that cannot be written ---------------------------------------------------
+
+
+def test_clean_into_an_unwritable_folder_is_a_clear_error(tmp_path, capsys):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row())})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be", encoding="utf-8")
+    status, _, err = case.run(
+        capsys, "clean", "--raw-dir", str(case.raw), "--out-dir", str(blocker / "processed")
+    )
+    assert status == 4
+    assert "cannot write" in err and "indicators.parquet" in err
+    assert blocker.read_text(encoding="utf-8").startswith("a file")

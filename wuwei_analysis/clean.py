@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from wuwei_analysis import config, reference, schema
-from wuwei_analysis.errors import DataError, Problem, relative_name
+from wuwei_analysis.errors import DataError, OutputError, Problem, relative_name
 from wuwei_analysis.io import RawTable, read_table, write_csv, write_parquet
 from wuwei_analysis.parse import parse_values
 
@@ -599,7 +599,13 @@ def clean(raw_dir: Path = config.RAW_DATA_DIR, out_dir: Path = config.PROCESSED_
     for name, frame in outputs.items():
         for suffix, write in ((".parquet", write_parquet), (".csv", write_csv)):
             path = out_dir / f"{name}{suffix}"
-            write(frame, path)
+            try:
+                write(frame, path)
+            except OSError as error:
+                reason = error.strerror or type(error).__name__
+                raise OutputError(
+                    f"cannot write {relative_name(path)}: {reason}; the previous file is left as it was"
+                ) from error
             result.written.append(path)
     return result
 
