@@ -272,6 +272,18 @@ def test_check_accepts_single_files(tmp_path, capsys):
     assert status == 2 and "公顷" in out
 
 
+def test_check_of_one_file_uses_the_sources_table_beside_it(tmp_path, capsys):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row())})
+    status, out, _ = case.run(capsys, "check", str(case.raw / "urban.csv"))
+    assert status == 0, out
+
+
+def test_check_of_a_missing_path_is_a_clear_error(tmp_path, capsys):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row())})
+    status, out, _ = case.run(capsys, "check", str(tmp_path / "nope.csv"))
+    assert status == 2 and "nope.csv" in out and "no such file or folder" in out
+
+
 # 11. parameter values are never silently converted ---------------------------------------------
 
 

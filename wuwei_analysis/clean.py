@@ -573,10 +573,25 @@ def process(paths: list[Path], today: date | None = None) -> CleanResult:
 
 
 def check(paths: list[Path], today: date | None = None) -> list[Problem]:
-    """Every problem in the given raw files or folders; writes nothing."""
+    """Every problem in the given raw files or folders; writes nothing.
+
+    A single figures file is checked with the ``sources`` table beside it, since every
+    figure must cite a known source.
+    """
     files: list[Path] = []
-    for path in paths:
-        files += raw_files(path) if Path(path).is_dir() else [Path(path)]
+    missing: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += raw_files(path)
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(Problem(relative_name(path), rule="no such file or folder"))
+    if not any(table_kind(f) == "sources" for f in files):
+        folders = dict.fromkeys(f.parent for f in files)
+        files += [p for folder in folders for p in raw_files(folder) if table_kind(p) == "sources"]
+    if missing:
+        return missing
     try:
         process(files, today)
     except DataError as error:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wuwei_analysis import build as build_module
 from wuwei_analysis import config
-from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_OK, Problem, WuweiError
+from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
 
 PROBLEM_COLUMNS = ("file", "line", "column", "value", "rule", "hint")
 
@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     except WuweiError as error:
         print(f"wuwei {args.command}: {error}", file=sys.stderr)
         return error.exit_status
+    except OSError as error:  # the machine's refusal (permissions, a vanished file), not a bug
+        where = f": {error.filename}" if error.filename else ""
+        print(f"wuwei {args.command}: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"wuwei {args.command}: interrupted", file=sys.stderr)
         return 130
