@@ -10,11 +10,9 @@ glyph in any chart fails the run.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
@@ -23,62 +21,14 @@ import pandas as pd
 import papermill
 import processed_fixture as pf
 import pytest
+from notebook_runs import Run, execute_all
 
 from wuwei_analysis import config
 
 THEMES = config.THEMES
 LANGS = config.LANGS
 NOTEBOOKS = {theme: config.NOTEBOOKS_DIR / f"{theme}.ipynb" for theme in THEMES}
-KERNEL = "python3"
-TIMEOUT = 300
 LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
-
-
-@dataclass
-class Run:
-    """One notebook execution and what came out of it."""
-
-    key: str
-    notebook: Path
-    parameters: dict = field(default_factory=dict)
-    engine: str = "papermill"  # or "nbclient": the notebook as committed, defaults only
-    output: Path | None = None
-    reports_dir: Path | None = None
-    error: str = ""
-
-
-def _execute(run: Run) -> Run:
-    """Worker: execute one notebook; record the error text instead of raising."""
-    os.environ["WUWEI_STRICT_GLYPHS"] = "1"
-    try:
-        if run.engine == "papermill":
-            papermill.execute_notebook(
-                str(run.notebook),
-                str(run.output),
-                parameters=run.parameters,
-                kernel_name=KERNEL,
-                cwd=str(run.output.parent),
-                progress_bar=False,
-                execution_timeout=TIMEOUT,
-            )
-        else:
-            from nbclient import NotebookClient
-
-            nb = nbformat.read(run.notebook, as_version=4)
-            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
-            os.environ["WUWEI_REPORTS_DIR"] = str(run.output.parent / "reports")
-            try:
-                NotebookClient(
-                    nb,
-                    timeout=TIMEOUT,
-                    kernel_name=KERNEL,
-                    resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}},
-                ).execute()
-            finally:
-                nbformat.write(nb, run.output)
-    except Exception as error:  # the test reads it; the output notebook is kept
-        run.error = f"{type(error).__name__}: {error}"
-    return run
 
 
 def _default_processed() -> Path:
@@ -156,9 +106,7 @@ def runs(tmp_path_factory) -> Runs:
             Run(f"defaults-{theme}", NOTEBOOKS[theme], engine="nbclient", output=folder / "out.ipynb")
         )
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), mp_context=context) as pool:
-        done = {run.key: run for run in pool.map(_execute, plan)}
+    done = execute_all(plan, workers=max(2, min(4, os.cpu_count() or 2)))
     return Runs(bundled, made_by, indicators, measures, changed, done)
 
 

@@ -12,27 +12,22 @@ WUWEI_STRICT_GLYPHS=1, so a missing glyph fails them.
 from __future__ import annotations
 
 import csv
-import multiprocessing
-import os
 import re
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import papermill
 import processed_fixture as pf
 import pytest
+from notebook_runs import Run, execute_all
 
 from wuwei_analysis import config, params, report, summary
 from wuwei_analysis.errors import DataError, ParameterError
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "summary.ipynb"
-KERNEL = "python3"
-TIMEOUT = 300
 NAN = float("nan")
 LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -214,40 +209,6 @@ def test_previous_dir_must_hold_indicators_in_one_line(tmp_path, kind):
 
 
 @dataclass
-class Run:
-    key: str
-    parameters: dict = field(default_factory=dict)
-    engine: str = "papermill"  # or "nbclient": the notebook as committed, defaults only
-    output: Path | None = None
-    reports_dir: Path | None = None
-    error: str = ""
-
-
-def _execute(run: Run) -> Run:
-    """Worker: execute the summary notebook; record the error text instead of raising."""
-    os.environ["WUWEI_STRICT_GLYPHS"] = "1"
-    try:
-        if run.engine == "papermill":
-            papermill.execute_notebook(str(NOTEBOOK), str(run.output), parameters=run.parameters,
-                                       kernel_name=KERNEL, cwd=str(run.output.parent), progress_bar=False,
-                                       execution_timeout=TIMEOUT)  # fmt: skip
-        else:
-            from nbclient import NotebookClient
-
-            nb = nbformat.read(NOTEBOOK, as_version=4)
-            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
-            os.environ["WUWEI_REPORTS_DIR"] = str(run.reports_dir)
-            try:
-                NotebookClient(nb, timeout=TIMEOUT, kernel_name=KERNEL,
-                               resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}).execute()  # fmt: skip
-            finally:
-                nbformat.write(nb, run.output)
-    except Exception as error:  # the test reads it; the output notebook is kept
-        run.error = f"{type(error).__name__}: {error}"
-    return run
-
-
-@dataclass
 class Runs:
     indicators: pd.DataFrame
     measures: pd.DataFrame
@@ -300,7 +261,9 @@ def runs(tmp_path_factory) -> Runs:
         folder = root / "runs" / key
         folder.mkdir(parents=True)
         parameters = {k: str(v) for k, v in parameters.items()} | {"reports_dir": str(folder / "reports")}
-        plan.append(Run(key, parameters, output=folder / "out.ipynb", reports_dir=folder / "reports"))
+        plan.append(
+            Run(key, NOTEBOOK, parameters, output=folder / "out.ipynb", reports_dir=folder / "reports")
+        )
     if not (config.PROCESSED_DATA_DIR / "indicators.parquet").is_file():  # as after `make data`
         from wuwei_analysis import clean
 
@@ -308,12 +271,16 @@ def runs(tmp_path_factory) -> Runs:
     folder = root / "runs" / "defaults"
     folder.mkdir(parents=True)
     plan.append(
-        Run("defaults", engine="nbclient", output=folder / "out.ipynb", reports_dir=folder / "reports")
+        Run(
+            "defaults",
+            NOTEBOOK,
+            engine="nbclient",
+            output=folder / "out.ipynb",
+            reports_dir=folder / "reports",
+        )
     )
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        done = {run.key: run for run in pool.map(_execute, plan)}
+    done = execute_all(plan, workers=2)
     return Runs(indicators, measures, previous, done)
 
 
