@@ -57,7 +57,8 @@ PAYLOADS = (
     "<img src=x onerror=alert(1)>",
     '"><iframe src="javascript:alert(1)"></iframe>',
     '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-)  # (a name holding a remote address in markup makes the build refuse the report: test_build)
+    '<img src="https://example.org/track.png">',  # escaped, it shows as text and loads nothing
+)
 
 
 # --------------------------------------------------------------------------- builds and visits

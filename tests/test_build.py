@@ -654,6 +654,13 @@ def test_make_inert_removes_everything_that_could_load_or_run():
     assert "a source</a>" in inert and "(https://example.org/a)" in inert
 
 
+def test_text_that_mentions_an_address_is_not_a_reference():
+    """Escaped data such as a name `<img src=https://x>` shows as text; it loads nothing."""
+    text = "<p>&lt;img src=https://example.org/x.png&gt; src=https://example.org/y url(//example.org/z)</p>"
+    assert build_html.find_external_references(text) == []
+    assert build_html.find_external_references("<p><img src=https://example.org/x.png></p>") != []
+
+
 # --- hashing, options ---------------------------------------------------------------------
 
 

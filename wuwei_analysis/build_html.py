@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 from wuwei_analysis import config
@@ -94,28 +95,50 @@ _SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.I)
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!\s*data:|#)[^)]*\)", re.I)
 _CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
 
-# What the check looks for in the final text: an attribute whose value reaches another host,
-# a CSS url() or @import to one, or any script element.
-_ATTR_VALUE = re.compile(
-    r"(?<![\w-])(" + "|".join(sorted((re.escape(a) for a in _URL_ATTRIBUTES), key=len, reverse=True)) + r")"
-    r"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+))",
-    re.I,
-)
+# What the check looks for: an attribute whose value reaches another host, a CSS url() or
+# @import to one, or any script element. It reads the page with the standard library's
+# tokenizer, independently of the BeautifulSoup pass in make_inert, and looks at markup only:
+# text that merely mentions an address (escaped data, a quoted source) is not a reference.
 _REMOTE = re.compile(r"(?:^|[\s,])(?:(?:https?|ftp|wss?):)?//", re.I)
 _CSS_REMOTE = re.compile(r"url\(\s*['\"]?\s*(?:(?:https?|ftp):)?//|@import\b", re.I)
-_SCRIPT_TAG = re.compile(r"<script\b", re.I)
+
+
+class _ReferenceFinder(HTMLParser):
+    """Collects the places in a page that would load from another host or run a script."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.found.append("<script>")
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            value = value or ""
+            if name in _URL_ATTRIBUTES and _REMOTE.search(value):
+                self.found.append(f'{tag} {name}="{value}"')
+            elif name == "style" and _CSS_REMOTE.search(value):
+                self.found.append(f'{tag} style="{value}"')
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.found += [m.group(0) for m in _CSS_REMOTE.finditer(data)]
 
 
 def find_external_references(html: str) -> list[str]:
     """Every place in ``html`` that would make a browser contact another host, or run a script."""
-    found = []
-    for match in _ATTR_VALUE.finditer(html):
-        value = next(v for v in match.groups()[1:] if v is not None)
-        if _REMOTE.search(value):
-            found.append(match.group(0))
-    found += [m.group(0) for m in _CSS_REMOTE.finditer(html)]
-    found += [m.group(0) for m in _SCRIPT_TAG.finditer(html)]
-    return found
+    finder = _ReferenceFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
 
 
 class ExternalReferenceError(ValueError):
