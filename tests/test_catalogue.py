@@ -374,5 +374,30 @@ def test_clean_into_an_unwritable_folder_is_a_clear_error(tmp_path, capsys):
         capsys, "clean", "--raw-dir", str(case.raw), "--out-dir", str(blocker / "processed")
     )
     assert status == 4
-    assert "cannot write" in err and "indicators.parquet" in err
+    assert "cannot write" in err and "not-a-folder" in err
     assert blocker.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_a_full_disk_while_cleaning_keeps_every_previous_processed_file(tmp_path, capsys, monkeypatch):
+    import errno
+    import pathlib
+
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row())})
+    assert case.clean(capsys)[0] == 0
+    before = digest(case.out)
+    (case.raw / "urban.csv").write_bytes(csv_bytes(row(value="47个")))  # new figure to write
+    case.before = digest(case.raw)
+    real_write = pathlib.Path.write_bytes
+    written = []
+
+    def fill_up(self, data):
+        if len(written) == 5:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        written.append(self)
+        return real_write(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", fill_up)
+    status, err = case.clean(capsys)
+    assert status == 4 and "No space left on device" in err
+    assert digest(case.out) == before, "a processed file was replaced by a partial write"
+    assert not [p for p in case.out.iterdir() if p.name.endswith(".tmp")]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from wuwei_analysis import config, reference, schema
 from wuwei_analysis.errors import DataError, OutputError, Problem, relative_name
-from wuwei_analysis.io import RawTable, read_table, write_csv, write_parquet
+from wuwei_analysis.io import RawTable, csv_bytes, parquet_bytes, read_table, write_files
 from wuwei_analysis.parse import parse_values
 
 RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -611,17 +611,20 @@ def clean(raw_dir: Path = config.RAW_DATA_DIR, out_dir: Path = config.PROCESSED_
         "sources": result.sources,
         "data_dictionary": data_dictionary(result.indicators),
     }
-    for name, frame in outputs.items():
-        for suffix, write in ((".parquet", write_parquet), (".csv", write_csv)):
-            path = out_dir / f"{name}{suffix}"
-            try:
-                write(frame, path)
-            except OSError as error:
-                reason = error.strerror or type(error).__name__
-                raise OutputError(
-                    f"cannot write {relative_name(path)}: {reason}; the previous file is left as it was"
-                ) from error
-            result.written.append(path)
+    files = {
+        out_dir / f"{name}{suffix}": serialise(frame)
+        for name, frame in outputs.items()
+        for suffix, serialise in ((".parquet", parquet_bytes), (".csv", csv_bytes))
+    }
+    try:
+        write_files(files)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        where = relative_name(error.filename) if error.filename else relative_name(out_dir)
+        raise OutputError(
+            f"cannot write {where}: {reason}; the previous processed data is left as it was"
+        ) from error
+    result.written += list(files)
     return result
 
 

@@ -621,9 +621,14 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     Floats are written in Python's shortest round-trip form (``1437.0``, ``0.1``), so the same
     data always gives the same bytes and reads back to the same numbers; NaN is an empty cell.
     """
+    atomic_write_bytes(path, csv_bytes(df))
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv` writes."""
     quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(df) else csv.QUOTE_MINIMAL
     text = df.to_csv(index=False, lineterminator="\n", quoting=quoting)
-    atomic_write_bytes(path, UTF8_BOM + text.encode("utf-8"))
+    return UTF8_BOM + text.encode("utf-8")
 
 
 def _has_carriage_return(df: pd.DataFrame) -> bool:
@@ -641,10 +646,26 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as Parquet without the index; identical data gives identical bytes."""
+    atomic_write_bytes(path, parquet_bytes(df))
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_parquet` writes."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression=PARQUET_COMPRESSION)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    return sink.getvalue().to_pybytes()
+
+
+def write_files(files: dict[Path, bytes]) -> None:
+    """Write several files so that none is replaced unless all were written in full.
+
+    Every file goes to a temporary beside its target first; only then are they renamed into
+    place. A failure while writing (a full disk, say) leaves every previous file as it was.
+    """
+    with contextlib.ExitStack() as stack:
+        for path, data in files.items():
+            Path(stack.enter_context(atomic_path(path))).write_bytes(data)
 
 
 def write_json(obj: Any, path: Path) -> None:
