@@ -211,6 +211,19 @@ def select(processed: Processed, params: Params) -> tuple[pd.DataFrame, pd.DataF
     return ind[ind_mask].reset_index(drop=True), mea[mea_mask].reset_index(drop=True)
 
 
+def cited_sources(sources: pd.DataFrame, numbers: dict[str, int]) -> pd.DataFrame:
+    """The sources a report cites, numbered in citation order (an unknown id keeps a row)."""
+    cited = sources[sources["source_id"].isin(numbers)].copy()
+    cited["number"] = cited["source_id"].map(numbers)
+    missing = [s for s in numbers if s not in set(cited["source_id"])]
+    if missing:
+        extra = pd.DataFrame(
+            {"source_id": missing, "title": missing, "number": [numbers[s] for s in missing]}
+        )
+        cited = pd.concat([cited, extra], ignore_index=True)
+    return cited.sort_values("number").reset_index(drop=True)
+
+
 def setup(
     theme: object,
     lang: object = "zh",
@@ -240,14 +253,6 @@ def setup(
     region = place or reference.find_region(params.region_code)
     assert region is not None  # validate_params resolved it
     numbers = commentary.source_numbers(indicators, measures)
-    sources = processed.sources[processed.sources["source_id"].isin(numbers)].copy()
-    sources["number"] = sources["source_id"].map(numbers)
-    missing = [s for s in numbers if s not in set(sources["source_id"])]
-    if missing:
-        extra = pd.DataFrame(
-            {"source_id": missing, "title": missing, "number": [numbers[s] for s in missing]}
-        )
-        sources = pd.concat([sources, extra], ignore_index=True)
     return ReportContext(
         params=params,
         region=region,
@@ -256,7 +261,7 @@ def setup(
         theme_name=reference.themes()[params.theme][f"name_{params.lang}"],
         indicators=indicators,
         measures=measures,
-        sources=sources.sort_values("number").reset_index(drop=True),
+        sources=cited_sources(processed.sources, numbers),
         numbers=numbers,
         font=charts_module.apply_style(),
     )

@@ -303,18 +303,6 @@ def load_previous(previous_dir: Path) -> pd.DataFrame:
     return _prepared(pd.read_parquet(path), relative_name(path))
 
 
-def _cited_sources(sources: pd.DataFrame, numbers: dict[str, int]) -> pd.DataFrame:
-    cited = sources[sources["source_id"].isin(numbers)].copy()
-    cited["number"] = cited["source_id"].map(numbers)
-    missing = [s for s in numbers if s not in set(cited["source_id"])]
-    if missing:
-        extra = pd.DataFrame(
-            {"source_id": missing, "title": missing, "number": [numbers[s] for s in missing]}
-        )
-        cited = pd.concat([cited, extra], ignore_index=True)
-    return cited.sort_values("number").reset_index(drop=True)
-
-
 def setup(
     lang: object = "zh",
     region: object = config.DEFAULT_REGION,
@@ -365,7 +353,7 @@ def setup(
         indicators=indicators,
         measures=measures,
         themes_without=without,
-        sources=_cited_sources(processed.sources, numbers),
+        sources=report.cited_sources(processed.sources, numbers),
         numbers=numbers,
         changes=changes,
         font=charts_module.apply_style(),
