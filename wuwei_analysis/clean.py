@@ -408,6 +408,20 @@ def build_sources(tables: list[_Table]) -> tuple[pd.DataFrame, list[Problem]]:
     return frame[SOURCE_COLUMNS].reset_index(drop=True), problems
 
 
+def _shared_checks(
+    frame: pd.DataFrame, kind: str, source_ids: set[str]
+) -> tuple[pd.Series, pd.DataFrame, list[Problem]]:
+    """What figures and measures tables share: filled cells, theme, region, source and quote."""
+    problems = _required_filled(frame, kind)
+    theme, found = _resolve_theme(frame)
+    problems += found
+    regions, found = _resolve_region(frame)
+    problems += found
+    problems += _resolve_source(frame, source_ids)
+    problems += _check_quote(frame)
+    return theme, regions, problems
+
+
 def build_indicators(
     tables: list[_Table], source_ids: set[str], today: date
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -415,15 +429,9 @@ def build_indicators(
     frame = _concat(tables)
     if frame.empty:
         return pd.DataFrame(columns=INDICATOR_COLUMNS), []
-    problems = _required_filled(frame, "figures")
-    theme, found = _resolve_theme(frame)
-    problems += found
-    regions, found = _resolve_region(frame)
-    problems += found
+    theme, regions, problems = _shared_checks(frame, "figures", source_ids)
     year, found = _resolve_year(frame, today)
     problems += found
-    problems += _resolve_source(frame, source_ids)
-    problems += _check_quote(frame)
     problems += _check_totals(frame, ["indicator_id", "name_zh", "name_en", "region"])
     bad_id = ~frame["indicator_id"].str.fullmatch(INDICATOR_ID.pattern) & ~_blank(frame["indicator_id"])
     problems += _problems_where(
@@ -511,13 +519,7 @@ def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataF
     frame = _concat(tables)
     if frame.empty:
         return pd.DataFrame(columns=MEASURE_COLUMNS), []
-    problems = _required_filled(frame, "measures")
-    theme, found = _resolve_theme(frame)
-    problems += found
-    regions, found = _resolve_region(frame)
-    problems += found
-    problems += _resolve_source(frame, source_ids)
-    problems += _check_quote(frame)
+    theme, regions, problems = _shared_checks(frame, "measures", source_ids)
     result = pd.DataFrame(
         {
             "theme": theme,
