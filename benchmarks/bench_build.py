@@ -31,7 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wuwei_analysis import build, build_inputs, config  # noqa: E402
+from wuwei_analysis import config  # noqa: E402
+from wuwei_analysis.build import inputs as build_inputs  # noqa: E402
+from wuwei_analysis.build import run as build  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FIXTURES = ROOT / "tests" / "build_fixtures"
@@ -143,11 +145,11 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
 
 
 def _cli() -> list[str]:
-    """``wuwei build`` when the console script has the command, else ``python -m wuwei_analysis.build``."""
+    """``wuwei build`` when the console script has the command, else ``python -m wuwei_analysis.build.run``."""
     wuwei = BIN / "wuwei"
     if wuwei.exists() and subprocess.run([wuwei, "build", "--help"], capture_output=True).returncode == 0:
         return [str(wuwei), "build"]
-    return [sys.executable, "-m", "wuwei_analysis.build"]
+    return [sys.executable, "-m", "wuwei_analysis.build.run"]
 
 
 def _build_command(setup: dict, jobs: int, *extra: str) -> list[str]:
@@ -198,7 +200,7 @@ def _floor(tmp: Path, count: int, jobs: int) -> None:
     nbformat.write(nb, path)
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["wuwei_analysis.build_worker"])
+    context.set_forkserver_preload(["wuwei_analysis.build.worker"])
     tasks = [(str(path), str(folder / f"out-{i}.ipynb"), str(folder)) for i in range(count)]
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=build._worker_init, initargs=(str(folder / "log"),)
@@ -212,7 +214,7 @@ def _floor_task(task: tuple[str, str, str]) -> str:
     """Execute one floor notebook exactly as the build's worker does, minus the HTML."""
     import papermill
 
-    from wuwei_analysis import build_worker
+    from wuwei_analysis.build import worker as build_worker
 
     source, output, cwd = task
     try:

@@ -1,4 +1,4 @@
-"""Benchmark `wuwei_analysis.parse.parse_values` against a row-wise `.apply` baseline.
+"""Benchmark `wuwei_analysis.tables.parse.parse_values` against a row-wise `.apply` baseline.
 
 Usage: python benchmarks/bench_parse.py [--rows N] [--baseline-rows N] [--check]
 
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from pyarrow import feather
 
-from wuwei_analysis.parse import (
+from wuwei_analysis.tables.parse import (
     MISSING_TOKENS,
     RANGE_SEPARATORS,
     RATIO_SEPARATORS,

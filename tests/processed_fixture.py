@@ -243,7 +243,7 @@ def bundled_processed(out_dir: Path) -> tuple[Path, str]:
     """Processed tables of the bundled raw data in ``out_dir``: from the real cleaner when it
     imports, else from this module's rows. Returns the folder and which one made it."""
     try:
-        from wuwei_analysis import clean
+        from wuwei_analysis.tables import clean
     except ImportError:
         return write_processed(out_dir), "fixture"
     from wuwei_analysis import config

@@ -26,7 +26,9 @@ import pandas as pd
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import build, build_site, config
+from wuwei_analysis import config
+from wuwei_analysis.build import run as build
+from wuwei_analysis.build import site_index as build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -26,7 +26,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wuwei_analysis import build, build_html, build_inputs, build_site, config, errors
+from wuwei_analysis import config, errors
+from wuwei_analysis.build import export as build_html
+from wuwei_analysis.build import inputs as build_inputs
+from wuwei_analysis.build import run as build
+from wuwei_analysis.build import site_index as build_site
 
 pytestmark = pytest.mark.slow
 
@@ -231,14 +235,14 @@ def test_second_build_runs_nothing_and_writes_nothing(ws):
 
 # A build in its own process, with this module's library hash (see ``steady_library``).
 BUILD_PROCESS = (
-    "import sys; from wuwei_analysis import build_inputs; frozen = sys.argv.pop(1); "
-    "build_inputs.library_hash = lambda: frozen; from wuwei_analysis import build; sys.exit(build.main(sys.argv[1:]))"
+    "import sys; from wuwei_analysis.build import inputs as build_inputs; frozen = sys.argv.pop(1); "
+    "build_inputs.library_hash = lambda: frozen; from wuwei_analysis.build import run as build; sys.exit(build.main(sys.argv[1:]))"
 )
 
 
 def test_noop_rebuild_is_fast_and_loads_no_heavy_module(ws, steady_library):
     script = (
-        "import sys, time; t = time.perf_counter(); from wuwei_analysis import build, build_inputs; "
+        "import sys, time; t = time.perf_counter(); from wuwei_analysis.build import run as build, inputs as build_inputs; "
         "frozen = sys.argv.pop(1); build_inputs.library_hash = lambda: frozen; "
         "rc = build.main(sys.argv[1:]); "
         "heavy = sorted(m for m in ('pandas', 'pyarrow', 'papermill', 'nbconvert', 'matplotlib') if m in sys.modules); "
@@ -553,7 +557,7 @@ def test_a_full_disk_while_publishing_keeps_the_previous_report(ws, monkeypatch)
 
 
 def _worker_task(ws: Workspace, folder: Path) -> dict:
-    from wuwei_analysis import build_site
+    from wuwei_analysis.build import site_index as build_site
 
     folder.mkdir()
     return {
@@ -570,7 +574,7 @@ def _worker_task(ws: Workspace, folder: Path) -> dict:
 
 
 def test_kernel_start_failures_are_retried(ws, tmp_path, monkeypatch):
-    from wuwei_analysis import build_worker
+    from wuwei_analysis.build import worker as build_worker
 
     real = build_worker.papermill.execute_notebook
     calls = []

@@ -299,7 +299,7 @@ def test_check_of_a_missing_path_is_a_clear_error(tmp_path, capsys):
     ],
 )
 def test_build_parameter_values_keep_what_was_typed(typed, expected):
-    from wuwei_analysis.build import _parse_value
+    from wuwei_analysis.build.run import _parse_value
 
     value = _parse_value(typed)
     assert value == expected and type(value) is type(expected)
@@ -307,7 +307,7 @@ def test_build_parameter_values_keep_what_was_typed(typed, expected):
 
 def test_unknown_injected_parameter_is_refused_with_the_declared_names():
     from wuwei_analysis.errors import ParameterError
-    from wuwei_analysis.params import THEME_PARAMETERS, _assigned_names, reject_unknown_parameters
+    from wuwei_analysis.report.params import THEME_PARAMETERS, _assigned_names, reject_unknown_parameters
 
     injected = _assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')
     assert injected == {"lang", "colour"}

@@ -13,7 +13,8 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.patches import Rectangle
 
-from wuwei_analysis import charts, config, fonts
+from wuwei_analysis import config
+from wuwei_analysis.report import charts, fonts
 
 NAMES = {"zh": "武威市", "en": "Wuwei City"}
 THEMES_WITH_FIGURES = ("education", "health", "elderly_care", "urban")

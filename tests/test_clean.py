@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from wuwei_analysis import config
-from wuwei_analysis.clean import INDICATOR_COLUMNS, MEASURE_COLUMNS, check, clean, process, raw_files
 from wuwei_analysis.cli import main
 from wuwei_analysis.errors import DataError
+from wuwei_analysis.tables.clean import INDICATOR_COLUMNS, MEASURE_COLUMNS, check, clean, process, raw_files
 
 HEADER = "主题,指标代码,指标名称,英文名称,地区,年份,数值,单位,状态,来源,引文"
 GOOD_ROW = (

@@ -9,7 +9,8 @@ import pandas as pd
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import commentary, config
+from wuwei_analysis import config
+from wuwei_analysis.report import commentary
 
 NAMES = {"zh": "武威市", "en": "Wuwei City"}
 

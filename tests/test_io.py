@@ -1,4 +1,4 @@
-"""Tests for wuwei_analysis.io: reading raw tables, atomic writes, hashes."""
+"""Tests for wuwei_analysis.tables.io: reading raw tables, atomic writes, hashes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wuwei_analysis.errors import Problem
-from wuwei_analysis.io import (
+from wuwei_analysis.tables.io import (
     RawTable,
     atomic_path,
     atomic_write_bytes,

@@ -34,7 +34,7 @@ LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascri
 def _default_processed() -> Path:
     """data/processed as a JupyterLab user has it after `make data` (built if missing)."""
     if not (config.PROCESSED_DATA_DIR / "indicators.parquet").is_file():
-        from wuwei_analysis import clean
+        from wuwei_analysis.tables import clean
 
         clean.clean(config.RAW_DATA_DIR, config.PROCESSED_DATA_DIR)
     return config.PROCESSED_DATA_DIR
@@ -201,7 +201,7 @@ def test_notebook_is_thin(theme):
     nb = nbformat.read(NOTEBOOKS[theme], as_version=4)
     code = "\n".join(c.source for c in nb.cells[1:] if c.cell_type == "code")
     assert not re.search(r"^\s*(def|class|for|while|import pandas|import matplotlib)\b", code, re.MULTILINE)
-    assert "report.setup(" in code
+    assert "page.setup(" in code
 
 
 # ---------------------------------------------------------------- papermill, both languages

@@ -8,8 +8,9 @@ import pandas as pd
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import config, params
+from wuwei_analysis import config
 from wuwei_analysis.errors import EXIT_BAD_INPUT, ParameterError
+from wuwei_analysis.report import params
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of wuwei_analysis.parse: every value form, the error rules, round-trips, column behaviour."""
+"""Tests of wuwei_analysis.tables.parse: every value form, the error rules, round-trips, column behaviour."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wuwei_analysis import parse
-from wuwei_analysis.parse import (
+from wuwei_analysis.tables import parse
+from wuwei_analysis.tables.parse import (
     KINDS,
     OUTPUT_COLUMNS,
     chinese_to_number,

@@ -24,8 +24,10 @@ import processed_fixture as pf
 import pytest
 from notebook_runs import Run, execute_all
 
-from wuwei_analysis import config, params, report, summary
+from wuwei_analysis import config
 from wuwei_analysis.errors import DataError, ParameterError
+from wuwei_analysis.report import page as report
+from wuwei_analysis.report import params, summary
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "summary.ipynb"
 NAN = float("nan")
@@ -265,7 +267,7 @@ def runs(tmp_path_factory) -> Runs:
             Run(key, NOTEBOOK, parameters, output=folder / "out.ipynb", reports_dir=folder / "reports")
         )
     if not (config.PROCESSED_DATA_DIR / "indicators.parquet").is_file():  # as after `make data`
-        from wuwei_analysis import clean
+        from wuwei_analysis.tables import clean
 
         clean.clean(config.RAW_DATA_DIR, config.PROCESSED_DATA_DIR)
     folder = root / "runs" / "defaults"

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from wuwei_analysis import build as build_module
 from wuwei_analysis import config
+from wuwei_analysis.build import run as build_module
 from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
 
 PROBLEM_COLUMNS = ("file", "line", "column", "value", "rule", "hint")
@@ -31,7 +31,7 @@ def problems_table(problems: list[Problem]) -> str:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from wuwei_analysis.clean import clean
+    from wuwei_analysis.tables.clean import clean
 
     result = clean(args.raw_dir, args.out_dir)
     print(
@@ -42,7 +42,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wuwei_analysis.clean import check
+    from wuwei_analysis.tables.clean import check
 
     paths = args.paths or [config.RAW_DATA_DIR]
     problems = check(paths)

@@ -18,7 +18,8 @@ REFERENCE_DIR = DATA_DIR / "reference"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 # A scheduled job or a test may publish elsewhere without editing code.
 REPORTS_DIR = Path(os.environ.get("WUWEI_REPORTS_DIR", PROJ_ROOT / "reports"))
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 # The source article sits beside the checkout (../shared/sources/) in the
 # team's workspace and in CI; WUWEI_SOURCES_DIR points elsewhere.

@@ -196,3 +196,17 @@ def header_lookup(table: str, reference_dir: Path = config.REFERENCE_DIR) -> dic
 def lookup_key(text: str) -> str:
     """The normalised form used by every lookup in this module."""
     return _key(text)
+
+
+@lru_cache(maxsize=8)
+def labels(lang: str, reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
+    """Every bilingual UI label (``labels.csv``: key, zh, en) in ``lang``, keyed by its dotted key.
+
+    A list of column headings is one cell with ``" | "`` between the items: see :func:`label_list`.
+    """
+    return {row["key"]: row[lang] for row in _rows("labels.csv", reference_dir)}
+
+
+def label_list(key: str, lang: str, reference_dir: Path = config.REFERENCE_DIR) -> tuple[str, ...]:
+    """A label that lists several items (table headings), split on ``|``."""
+    return _split(labels(lang, reference_dir)[key])

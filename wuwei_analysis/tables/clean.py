@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from wuwei_analysis import config, reference, schema
+from wuwei_analysis import config, reference
 from wuwei_analysis.errors import DataError, OutputError, Problem, relative_name
-from wuwei_analysis.io import RawTable, csv_bytes, parquet_bytes, read_table, write_files
-from wuwei_analysis.parse import parse_values
+from wuwei_analysis.tables import schema
+from wuwei_analysis.tables.io import RawTable, csv_bytes, parquet_bytes, read_table, write_files
+from wuwei_analysis.tables.parse import parse_values
 
 RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 SOURCES_STEM = "sources"

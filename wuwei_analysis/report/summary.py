@@ -31,10 +31,13 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import build_html, commentary, config, reference, report
-from wuwei_analysis import charts as charts_module
+from wuwei_analysis import config, reference
+from wuwei_analysis.build import export as build_html
 from wuwei_analysis.errors import DataError, Problem, relative_name
-from wuwei_analysis.params import (
+from wuwei_analysis.report import charts as charts_module
+from wuwei_analysis.report import commentary
+from wuwei_analysis.report import page as report
+from wuwei_analysis.report.params import (
     INDICATORS_FILE,
     SUMMARY_PARAMETERS,
     SummaryParams,

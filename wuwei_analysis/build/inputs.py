@@ -91,7 +91,7 @@ def tree_hash(root: Path, suffixes: tuple[str, ...] | None = None) -> str:
 
 def library_hash() -> str:
     """Hash of the package's Python code and templates (HTML output depends on both)."""
-    package = Path(__file__).resolve().parent
+    package = config.PACKAGE_DIR
     code = [
         [p.relative_to(package).as_posix(), sha256_file(p)]
         for p in input_files(package, (".py",))

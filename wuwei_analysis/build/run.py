@@ -7,7 +7,7 @@ Safe to run unattended:
   data, its parameters, or the versions of the key packages. ``--force`` runs everything. Each
   decision is printed with its reason.
 - **Parallel.** Notebooks run through papermill's Python API in a pool of worker processes
-  (:mod:`wuwei_analysis.build_worker`); a kernel that fails to start is retried.
+  (:mod:`wuwei_analysis.build.worker`); a kernel that fails to start is retried.
 - **Isolated failures.** A notebook that raises, runs past ``--timeout`` or kills its kernel is
   kept under ``reports/_failed/<lang>/<theme>.ipynb`` with an error banner; the previous good
   report stays published; the others carry on; the exit status is 1.
@@ -53,8 +53,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from wuwei_analysis import __version__, build_site, config, errors
-from wuwei_analysis import build_inputs as inputs
+from wuwei_analysis import __version__, config, errors
+from wuwei_analysis.build import inputs
+from wuwei_analysis.build import site_index as build_site
 
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
@@ -251,7 +252,7 @@ def _parse_value(text: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m wuwei_analysis.build``: the same as ``wuwei build``."""
+    """``python -m wuwei_analysis.build.run``: the same as ``wuwei build``."""
     parser = argparse.ArgumentParser(prog="wuwei build", description=__doc__.splitlines()[0])
     add_build_arguments(parser)
     return run_build(options_from_args(parser.parse_args(argv)))
@@ -530,7 +531,7 @@ class _Build:
         if self.validated:
             return
         self.validated = True
-        from wuwei_analysis import params  # imported here: keeps pandas out of the no-op path
+        from wuwei_analysis.report import params  # imported here: keeps pandas out of the no-op path
 
         values = {
             "region": self.options.region,
@@ -558,7 +559,9 @@ class _Build:
             "reference": reference,
             "library": library,
             "packages": inputs.sha256_json(packages),
-            "function": "wuwei_analysis.clean:clean" if fn is None else f"{fn.__module__}:{fn.__qualname__}",
+            "function": "wuwei_analysis.tables.clean:clean"
+            if fn is None
+            else f"{fn.__module__}:{fn.__qualname__}",
         }
         record = {"key": inputs.sha256_json(components), "inputs": components}
         previous = manifest.get("clean") or {}
@@ -580,12 +583,12 @@ class _Build:
         fn = self.options.clean_fn
         if fn is None:
             try:
-                from wuwei_analysis.clean import clean as fn
+                from wuwei_analysis.tables.clean import clean as fn
             except ModuleNotFoundError as exc:
-                if exc.name != "wuwei_analysis.clean":
+                if exc.name != "wuwei_analysis.tables.clean":
                     raise
                 self.progress.note(
-                    "clean  skipped (wuwei_analysis.clean is not available); using the processed data"
+                    "clean  skipped (wuwei_analysis.tables.clean is not available); using the processed data"
                 )
                 return False
         self._start_pool(self._jobs(notebooks), warm=True)  # workers start while the cleaner runs
@@ -695,7 +698,7 @@ class _Build:
 
         try:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["wuwei_analysis.build_worker"])
+            context.set_forkserver_preload(["wuwei_analysis.build.worker"])
         except ValueError:  # no forkserver on this platform
             context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(
@@ -996,19 +999,19 @@ class _Build:
 
 
 def _worker_init(log_path: str) -> None:
-    from wuwei_analysis import build_worker
+    from wuwei_analysis.build import worker as build_worker
 
     build_worker.init_worker(log_path)
 
 
 def _worker_warm_up() -> int:
-    from wuwei_analysis import build_worker
+    from wuwei_analysis.build import worker as build_worker
 
     return build_worker.warm_up()
 
 
 def _worker_run(task: dict[str, Any]) -> dict[str, Any]:
-    from wuwei_analysis import build_worker
+    from wuwei_analysis.build import worker as build_worker
 
     return build_worker.run_task(task)
 

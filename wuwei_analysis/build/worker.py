@@ -1,6 +1,6 @@
 """One notebook run, inside a build worker process: papermill, then HTML.
 
-The build (:mod:`wuwei_analysis.build`) starts a pool of these workers and sends each a task
+The build (:mod:`wuwei_analysis.build.run`) starts a pool of these workers and sends each a task
 (a plain dict). A task runs its notebook with papermill's Python API into the task's staging
 folder, renders the HTML beside it and reports back; it never writes outside that folder, and it
 never raises: every failure comes back as a result the build can show and keep.
@@ -32,7 +32,7 @@ from papermill.engines import NBClientEngine, NotebookExecutionManager, papermil
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
-from wuwei_analysis import build_html
+from wuwei_analysis.build import export as build_html
 
 ENGINE_NAME = "wuwei"
 KERNEL_NAME = "python3"

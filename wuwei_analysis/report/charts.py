@@ -26,8 +26,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from wuwei_analysis import config, fonts, reference
-from wuwei_analysis.commentary import format_share, format_value
+from wuwei_analysis import config, reference
+from wuwei_analysis.report import fonts
+from wuwei_analysis.report.commentary import format_share, format_value
 
 # ---------------------------------------------------------------- house style
 
@@ -511,7 +512,7 @@ def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> l
 
     Files are written under a temporary name and moved into place, so a reader
     never sees half a file. Missing glyphs raise
-    :class:`~wuwei_analysis.fonts.MissingGlyphError` when ``WUWEI_STRICT_GLYPHS=1``.
+    :class:`~wuwei_analysis.report.fonts.MissingGlyphError` when ``WUWEI_STRICT_GLYPHS=1``.
     """
     if not _SAFE_NAME.match(name):
         raise ValueError(f"chart name {name!r} must be letters, digits, '_' or '-'")
