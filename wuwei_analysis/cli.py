@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wuwei_analysis import config
+from wuwei_analysis import __version__, config
 from wuwei_analysis.build import run as build_module
 from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
 
@@ -60,6 +60,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wuwei", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     clean = commands.add_parser("clean", help="clean data/raw into data/processed")
