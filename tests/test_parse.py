@@ -125,6 +125,10 @@ def test_arabic_numbers(raw: str, value: float) -> None:
         ("三万", 30000),
         ("三亿五千万", 350_000_000),
         ("百", 100),
+        ("七十三点五", 73.5),  # 点 is the decimal point, not a unit word
+        ("零点五", 0.5),
+        ("一百点零五", 100.05),
+        ("三点五万", 35000),
     ],
 )
 def test_chinese_numerals(raw: str, value: float) -> None:
@@ -190,6 +194,8 @@ def test_qualifiers(raw: str, value: float, qualifier: str, counter: str) -> Non
         ("12.5%", 12.5, "exact"),
         ("约70%", 70, "about"),
         ("70%左右", 70, "about"),
+        ("七十三点五%", 73.5, "exact"),
+        ("七十三点五％", 73.5, "exact"),
     ],
 )
 def test_percentages(raw: str, value: float, qualifier: str) -> None:
@@ -223,6 +229,7 @@ def test_ratios(raw: str, value: float) -> None:
         ("12㎡/人", 12, "㎡/人"),
         ("5 units", 5, "units"),
         ("１２人", 12, "人"),
+        ("七十三点五分", 73.5, "分"),  # the counter is 分, not 点五分
     ],
 )
 def test_counters(raw: str, value: float, counter: str) -> None:
@@ -308,6 +315,7 @@ def test_spreadsheet_errors(raw: str) -> None:
         ("三四", parse.ERROR_CHINESE_NUMERAL),
         ("十十", parse.ERROR_CHINESE_NUMERAL),
         ("2至三四", parse.ERROR_CHINESE_NUMERAL),
+        ("七十三点两", parse.ERROR_CHINESE_NUMERAL),
         ("约1000多", parse.ERROR_TWO_QUALIFIERS),
         ("不足10余", parse.ERROR_TWO_QUALIFIERS),
         ("70%人", parse.ERROR_PERCENT_AND_UNIT),
@@ -327,7 +335,23 @@ def assert_error(raw: str, rule: str) -> None:
 
 # --- helpers ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "text", ["", "三四", "十十", "百千", "零五", "五零", "一千零零五", "亿万", "一万一万", "八x", "12"]
+    "text",
+    [
+        "",
+        "三四",
+        "十十",
+        "百千",
+        "零五",
+        "五零",
+        "一千零零五",
+        "亿万",
+        "一万一万",
+        "八x",
+        "12",
+        "点五",
+        "三点",
+        "三点十",
+    ],
 )
 def test_chinese_to_number_rejects(text: str) -> None:
     with pytest.raises(ValueError):
