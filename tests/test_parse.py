@@ -175,6 +175,10 @@ def test_multipliers(raw: str, value: float, counter: str) -> None:
         ("不足10", 10, "less_than", ""),
         ("不到10", 10, "less_than", ""),
         ("至少3", 3, "at_least", ""),
+        ("5万户以上", 50000, "at_least", "户"),
+        ("60岁以上", 60, "at_least", "岁"),
+        ("100人以下", 100, "at_most", "人"),
+        ("10以下", 10, "at_most", ""),
         ("近八成", 8, "about", "成"),
         ("约1.2万", 12000, "about", ""),
         ("近２０", 20, "about", ""),
@@ -195,6 +199,8 @@ def test_qualifiers(raw: str, value: float, qualifier: str, counter: str) -> Non
         ("约70%", 70, "about"),
         ("70%左右", 70, "about"),
         ("七十三点五%", 73.5, "exact"),
+        ("2%以下", 2, "at_most"),
+        ("95%以上", 95, "at_least"),
         ("七十三点五％", 73.5, "exact"),
     ],
 )
@@ -376,15 +382,16 @@ def test_multiplier_value(word: str, factor: float) -> None:
 def test_qualifier_words_come_from_the_reference_table() -> None:
     words = load_qualifier_words()
     assert words.prefix["约"] == "about" and words.suffix["多"] == "more_than"
-    assert set(words.qualifiers) == {"more_than", "about", "less_than", "at_least"}
+    assert words.suffix["以上"] == "at_least" and words.suffix["以下"] == "at_most"
+    assert set(words.qualifiers) == {"more_than", "about", "less_than", "at_least", "at_most"}
 
 
 def test_a_new_qualifier_word_needs_no_code(tmp_path, monkeypatch) -> None:
-    table = parse.QUALIFIERS_FILE.read_text(encoding="utf-8") + "at_least,suffix,以上,以上,and above\n"
+    table = parse.QUALIFIERS_FILE.read_text(encoding="utf-8") + "more_than,suffix,开外,开外,more than\n"
     (tmp_path / "qualifiers.csv").write_text(table, encoding="utf-8")
     words = load_qualifier_words(tmp_path / "qualifiers.csv")
     monkeypatch.setattr(parse, "load_qualifier_words", lambda: words)
-    check("60岁以上", 60, NAN, "at_least", "岁", "number")
+    check("60岁开外", 60, NAN, "more_than", "岁", "number")
 
 
 @pytest.mark.parametrize(

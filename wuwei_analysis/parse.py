@@ -239,7 +239,7 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
     """Parse a column of raw figure strings; one output row per input row, same index.
 
     Columns: ``value`` and ``value_high`` (float64; ``value_high`` only for ranges), ``qualifier``
-    (``exact``, ``more_than``, ``about``, ``less_than``, ``at_least``, ``range``; '' for missing and
+    (``exact``, ``more_than``, ``about``, ``less_than``, ``at_least``, ``at_most``, ``range``; '' for missing and
     error rows), ``counter`` (the unit word written after the number, '%' for percentages, '' if
     none), ``kind`` (one of `KINDS`) and ``error`` ('' or the rule the string broke).
     A ratio ``a:b`` has value b/a. The input is not modified.
