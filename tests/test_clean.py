@@ -296,3 +296,12 @@ def test_committed_processed_data_matches_the_raw_tables(bundled):
             pd.read_parquet(config.PROCESSED_DATA_DIR / f"{name}.parquet"),
             pd.read_parquet(fresh / f"{name}.parquet"),
         )
+
+
+def test_schema_allows_every_qualifier_of_the_reference_table():
+    from wuwei_analysis import reference
+    from wuwei_analysis.tables import schema
+
+    words = pd.DataFrame({"qualifier": sorted(reference.qualifiers())})
+    assert {"at_least", "at_most"} <= set(words["qualifier"])
+    schema.INDICATORS.columns["qualifier"].validate(words)  # raises SchemaError on an unknown one

@@ -647,7 +647,7 @@ COLUMN_DESCRIPTIONS = {
     "unit": "Canonical unit id (data/reference/units.csv)",
     "unit_zh": "Unit name in Chinese",
     "unit_en": "Unit name in English",
-    "qualifier": "exact, more_than (多/余/逾), about (约/近/左右), less_than, at_least, range",
+    "qualifier": "exact, more_than (多/余/逾), about (约/近/左右), less_than, at_least (以上/至少), at_most (以下), range",
     "status": "achieved, planned, cumulative, in_progress, or unstated when the source does not say",
     "value_as_written": "The figure exactly as the raw table (and the source) writes it",
     "source_id": "Id of the source in sources.*",

@@ -7,7 +7,7 @@ import pandera.pandas as pa
 from wuwei_analysis import config
 
 _THEMES = list(config.THEMES)
-_QUALIFIERS = ["exact", "more_than", "about", "less_than", "at_least", "range"]
+_QUALIFIERS = ["exact", "more_than", "about", "less_than", "at_least", "at_most", "range"]
 _STATUSES = ["achieved", "planned", "cumulative", "in_progress", "unstated"]
 
 INDICATORS = pa.DataFrameSchema(
