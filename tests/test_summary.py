@@ -26,8 +26,7 @@ from notebook_runs import Run, execute_all
 
 from wuwei_analysis import config
 from wuwei_analysis.errors import DataError, ParameterError
-from wuwei_analysis.report import page as report
-from wuwei_analysis.report import params, summary
+from wuwei_analysis.report import changes, context, params
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "summary.ipynb"
 NAN = float("nan")
@@ -88,7 +87,7 @@ def test_compare_finds_new_changed_and_removed_rows_and_nothing_else():
             _row("employment", "added", CITY, 12, written="12人"),  # new
         ]
     )
-    result = summary.compare(previous, current)
+    result = changes.compare(previous, current)
 
     def expect(change, theme, indicator_id, place, old, new):
         """old / new: (value, value_high, unit, qualifier, value_as_written) or None for no row."""
@@ -110,7 +109,7 @@ def test_compare_finds_new_changed_and_removed_rows_and_nothing_else():
                    (46, NAN, "compounds", "exact", "")),
             expect("removed", "urban", "gone", CITY, (9964, NAN, "households", "exact", "9964户"), None),
         ],  # fmt: skip
-        columns=summary.CHANGE_COLUMNS,
+        columns=changes.CHANGE_COLUMNS,
     ).astype({"year": "int64", "old_value": float, "new_value": float, "old_value_high": float,
               "new_value_high": float})  # fmt: skip
     pd.testing.assert_frame_equal(result, expected, check_dtype=False)
@@ -119,46 +118,46 @@ def test_compare_finds_new_changed_and_removed_rows_and_nothing_else():
 
 def test_compare_of_equal_tables_is_empty_and_keeps_its_columns():
     frame = _frame([_row("health", "a", CITY, 1), _row("urban", "b", VILLAGE, 2.5, "percent")])
-    result = summary.compare(frame, frame.sample(frac=1, random_state=1))
-    assert result.empty and list(result.columns) == summary.CHANGE_COLUMNS
+    result = changes.compare(frame, frame.sample(frac=1, random_state=1))
+    assert result.empty and list(result.columns) == changes.CHANGE_COLUMNS
 
 
 def test_compare_against_nothing_lists_every_row_as_new():
     current = _frame([_row("health", "a", CITY, 1), _row("urban", "b", CITY, 2)])
-    result = summary.compare(current.iloc[0:0], current)
+    result = changes.compare(current.iloc[0:0], current)
     assert list(result["change"]) == ["new", "new"] and list(result["new_value"]) == [1.0, 2.0]
 
 
 def test_compare_refuses_duplicate_keys():
     frame = _frame([_row("health", "a", CITY, 1), _row("health", "a", CITY, 2)])
     with pytest.raises(DataError, match="more than one row"):
-        summary.compare(frame, frame.iloc[:1])
+        changes.compare(frame, frame.iloc[:1])
 
 
 # ---------------------------------------------------------------- scope, themes, headlines
 
 
 def test_region_scope_holds_the_places_below_it():
-    assert report.region_codes("620600") == {"620600", "620602", "620621", "620622", "620623"}
-    assert report.region_codes("620622") == {"620622"}
+    assert context.region_codes("620600") == {"620600", "620602", "620621", "620622", "620623"}
+    assert context.region_codes("620622") == {"620622"}
     frame = _frame([_row("health", "a", CITY, 1), _row("health", "b", VILLAGE, 2)])
-    assert list(frame[report.in_scope(frame, "620600", None)]["indicator_id"]) == ["a", "b"]
-    assert list(frame[report.in_scope(frame, "620622", None)]["indicator_id"]) == ["b"]
-    assert list(frame[report.in_scope(frame, "620622", "武威市")]["indicator_id"]) == []
+    assert list(frame[context.in_scope(frame, "620600", None)]["indicator_id"]) == ["a", "b"]
+    assert list(frame[context.in_scope(frame, "620622", None)]["indicator_id"]) == ["b"]
+    assert list(frame[context.in_scope(frame, "620622", "武威市")]["indicator_id"]) == []
 
 
 def test_themes_without_figures_are_computed_from_the_rows():
     frame = _frame([_row("health", "a", CITY, 1), _row("urban", "b", CITY, 2)])
-    assert summary.themes_without_figures(frame) == ["employment", "education", "elderly_care",
+    assert context.themes_without_figures(frame) == ["employment", "education", "elderly_care",
                                                      "social_security"]  # fmt: skip
     frame = pd.concat([frame, _frame([_row("employment", "c", CITY, 3)])])
-    assert "employment" not in summary.themes_without_figures(frame)
+    assert "employment" not in context.themes_without_figures(frame)
 
 
 def test_every_headline_in_the_mapping_is_a_figure_of_the_bundled_data(tmp_path):
     processed, _ = pf.bundled_processed(tmp_path / "processed")
     ids = set(pd.read_parquet(processed / "indicators.parquet")["indicator_id"])
-    mapping = summary.headlines()
+    mapping = context.headlines()
     assert mapping and {i for group in mapping.values() for i in group} <= ids
     with (config.REFERENCE_DIR / "headlines.csv").open(encoding="utf-8-sig") as handle:
         assert {row["theme"] for row in csv.DictReader(handle)} <= set(config.THEMES)
@@ -167,7 +166,7 @@ def test_every_headline_in_the_mapping_is_a_figure_of_the_bundled_data(tmp_path)
 def test_headlines_follow_the_mapping_and_fall_back_to_the_first_figure():
     frame = _frame([_row("health", "h1", CITY, 1), _row("health", "h2", CITY, 2), _row("urban", "u1", CITY, 3),
                     _row("urban", "u2", CITY, 4)])  # fmt: skip
-    panels = summary.headline_rows(frame, {"health": ("h2", "missing", "h1")})
+    panels = context.headline_rows(frame, {"health": ("h2", "missing", "h1")})
     assert [(theme, list(rows["indicator_id"])) for theme, rows in panels] == [
         ("health", ["h2", "h1"]),
         ("urban", ["u1"]),
