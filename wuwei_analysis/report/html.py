@@ -116,6 +116,13 @@ def table_html(
     )
 
 
+def _source_cell(value: object) -> object:
+    """Blank for a missing value; a year stays 2025 when a missing one made its column float."""
+    if pd.isna(value):
+        return ""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str) -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order.
 
@@ -134,9 +141,9 @@ def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str
             row.get("year", ""),
             row.get("kind", ""),
             row.get("file", ""),
-            str(row.get("sha256", "") or "")[:12],
+            str(_source_cell(row.get("sha256", "")))[:12],
         ]
-        rows.append(["" if pd.isna(c) else c for c in cells])
+        rows.append([_source_cell(c) for c in cells])
         ids.append(anchor(int(row["number"])))
     return table_html(headers, rows, "wuwei-sources", row_ids=ids)
 
