@@ -11,6 +11,7 @@ figures of the data have no catalogue row (:func:`missing`) and which rows no fi
 from __future__ import annotations
 
 import csv
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -240,3 +241,11 @@ def unused(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list
         for i in catalogue.indicators.values()
         if i.theme in themes and not i.calculated and i.indicator_id not in present
     ]
+
+
+def print_warnings(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list[Problem]:
+    """Print (to stderr) and return :func:`missing` and :func:`unused` for these figures: warnings, not errors."""
+    found = missing(indicators, catalogue) + unused(indicators, catalogue)
+    for problem in found:
+        print(f"warning: {problem}", file=sys.stderr)
+    return found

@@ -23,15 +23,13 @@ data-derived text is escaped; the ``*_html`` functions return that HTML.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import config, reference
+from wuwei_analysis import catalogue, config, reference
 from wuwei_analysis.build import export as build_html
 from wuwei_analysis.errors import DataError, Problem, relative_name
 from wuwei_analysis.report import charts as charts_module
@@ -155,27 +153,9 @@ class SummaryContext:
 # ---------------------------------------------------------------- data
 
 
-@lru_cache(maxsize=4)
 def headlines(path: Path = HEADLINES_FILE) -> dict[str, tuple[str, ...]]:
-    """theme → the indicator ids its headline panel shows, in file order."""
-    mapping: dict[str, list[str]] = {}
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            theme, indicator_id = (row.get("theme") or "").strip(), (row.get("indicator_id") or "").strip()
-            if theme not in config.THEMES or not indicator_id:
-                raise DataError(
-                    [
-                        Problem(
-                            relative_name(Path(path)),
-                            line=line,
-                            column="theme",
-                            value=theme,
-                            rule="a headline needs a known theme and an indicator_id",
-                        )
-                    ]  # fmt: skip
-                )
-            mapping.setdefault(theme, []).append(indicator_id)
-    return {theme: tuple(ids) for theme, ids in mapping.items()}
+    """theme → the indicator ids its headline panel shows, in file order (read and checked by the catalogue)."""
+    return catalogue.load(Path(path).parent).headlines
 
 
 def in_theme_order(indicators: pd.DataFrame) -> pd.DataFrame:
