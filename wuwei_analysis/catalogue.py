@@ -194,8 +194,12 @@ def load(reference_dir: Path = config.REFERENCE_DIR) -> Catalogue:
     for line, r in _rows(reference_dir / HEADLINES_FILE):
         theme, indicator_id = r.get("theme", ""), r.get("indicator_id", "")
         if theme not in config.THEMES or indicator_id not in indicators:
-            problems.append(Problem(relative_name(reference_dir / HEADLINES_FILE), line, "indicator_id",
-                                    indicator_id, "a headline needs a known theme and a catalogue indicator_id"))  # fmt: skip
+            rule = "a headline needs a known theme and a catalogue indicator_id"
+            problems.append(
+                Problem(
+                    relative_name(reference_dir / HEADLINES_FILE), line, "indicator_id", indicator_id, rule
+                )
+            )
         headlines.setdefault(theme, []).append(indicator_id)
     if problems:
         raise DataError(problems)
@@ -244,7 +248,7 @@ def unused(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list
 
 
 def print_warnings(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list[Problem]:
-    """Print (to stderr) and return :func:`missing` and :func:`unused` for these figures: warnings, not errors."""
+    """Print to stderr, and return, :func:`missing` and :func:`unused`: warnings, not errors."""
     found = missing(indicators, catalogue) + unused(indicators, catalogue)
     for problem in found:
         print(f"warning: {problem}", file=sys.stderr)

@@ -21,7 +21,15 @@ from wuwei_analysis.report.chart_style import Chart, apply_style, save_charts, s
 from wuwei_analysis.report.commentary import format_calculated, format_value
 from wuwei_analysis.report.derived import Calculated, calculate
 
-__all__ = ["Chart", "apply_style", "card_panels", "save_charts", "save_figure", "source_line", "theme_charts"]
+__all__ = [  # Chart and saving are re-exported from chart_style for the notebooks' one import
+    "Chart",
+    "apply_style",
+    "card_panels",
+    "save_charts",
+    "save_figure",
+    "source_line",
+    "theme_charts",
+]
 
 WORDS = {
     "zh": {"source": "来源：", "unit": "单位：", "units": "单位见各图", "total": "合计", "year": "{year}年"},
@@ -128,8 +136,8 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list
             [format_value(r, lang, unit=False) for _, r in group.iterrows()],
             highlight=None,
         )
-        ax.set_title(WORDS[lang]["unit"] + _unit_name(group.iloc[0], lang), fontsize=style.LABEL_SIZE, color=style.MUTED,
-                     loc="left", parse_math=False)  # fmt: skip
+        ax.set_title(WORDS[lang]["unit"] + _unit_name(group.iloc[0], lang), fontsize=style.LABEL_SIZE,
+                     color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
     return fig, [_unit_name(g.iloc[0], lang) for g in groups]
 
 

@@ -81,7 +81,8 @@ def _apply(operation: str, items: list[_Input | None], unit: str) -> tuple[float
     values = [i.value for i in items if i is not None]
     if operation == "share" and values[1] > 0:
         return 100.0 * values[0] / values[1], "percent"
-    if operation == "difference_from_100" and items[0].unit == "percent" and values[0] <= 100:  # type: ignore[union-attr]
+    units = [i.unit for i in items if i is not None]
+    if operation == "difference_from_100" and units[0] == "percent" and values[0] <= 100:
         return 100.0 - values[0], "percent"
     if operation == "ratio" and values[1] != 0:
         return values[0] / values[1], unit
@@ -105,7 +106,15 @@ def calculate(indicators: pd.DataFrame, rows: Iterable[Indicator]) -> dict[str, 
             continue
         value, unit = outcome
         present = tuple(i for i, item in zip(row.inputs, items, strict=True) if item is not None)
-        results[row.indicator_id] = Calculated(row.indicator_id, row.role, row.operation, present, value, unit,
-                                               row.definition_zh, row.definition_en)  # fmt: skip
+        results[row.indicator_id] = Calculated(
+            row.indicator_id,
+            row.role,
+            row.operation,
+            present,
+            value,
+            unit,
+            row.definition_zh,
+            row.definition_en,
+        )
         known[row.indicator_id] = _Input(value, unit)
     return results

@@ -154,7 +154,7 @@ class SummaryContext:
 
 
 def headlines(path: Path = HEADLINES_FILE) -> dict[str, tuple[str, ...]]:
-    """theme → the indicator ids its headline panel shows, in file order (read and checked by the catalogue)."""
+    """theme → the indicator ids its headline panel shows, in file order (read by the catalogue)."""
     return catalogue.load(Path(path).parent).headlines
 
 
