@@ -14,7 +14,7 @@ from matplotlib import font_manager
 from matplotlib.patches import Rectangle
 
 from wuwei_analysis import config
-from wuwei_analysis.report import charts, fonts
+from wuwei_analysis.report import chart_style, charts, fonts
 
 NAMES = {"zh": "武威市", "en": "Wuwei City"}
 THEMES_WITH_FIGURES = ("education", "health", "elderly_care", "urban")
@@ -89,7 +89,7 @@ def test_font_choice_from_the_environment(monkeypatch):
 
 
 def test_missing_glyph_is_an_error_when_strict(tmp_path):
-    fig = charts._figure(2)
+    fig = chart_style.figure(2)
     fig.text(0.1, 0.5, "\U00017000", parse_math=False)  # Tangut: in no font we ship
     with pytest.raises(fonts.MissingGlyphError, match="missing"):
         charts.save_figure(fig, tmp_path, "zh", "tofu")
@@ -111,7 +111,7 @@ def test_every_chart_has_title_subtitle_with_unit_and_source(theme, lang):
         assert re.search(r"单位|Unit|units", subtitle)
         assert source.replace("\n", "").startswith("来源：《" if lang == "zh" else "Source: ")
         assert pf.SOURCE_TITLE in source.replace("\n", "")
-        assert chart.fig.get_size_inches()[0] == charts.WIDTH_IN
+        assert chart.fig.get_size_inches()[0] == chart_style.WIDTH_IN
 
 
 def test_charts_fit_the_figures():
@@ -204,7 +204,7 @@ def test_save_figure_writes_png_and_svg_per_language(tmp_path):
     png = paths[0].read_bytes()
     assert png.startswith(b"\x89PNG")
     width, height = struct.unpack(">II", png[16:24])
-    assert width == charts.WIDTH_IN * charts.DPI and 600 <= height <= 1000
+    assert width == chart_style.WIDTH_IN * chart_style.DPI and 600 <= height <= 1000
     assert paths[1].read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert not list(folder.glob(".*tmp"))
     again = charts.save_figure(chart.fig, tmp_path, "zh", chart.name)

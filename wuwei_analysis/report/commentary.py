@@ -20,48 +20,8 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
-from wuwei_analysis import config, reference
-
-# Indicators a theme's prose talks about together; the template decides the words.
-GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
-    "education": {
-        "kindergartens": (
-            "education_inclusive_private_kindergartens",
-            "education_kindergartens_toddler_care",
-            "education_toddler_care_age",
-            "education_toddlers_in_care",
-        ),
-        "schools": ("education_strong_foundation_students", "education_school_projects"),
-    },
-    "health": {
-        "trained": ("health_trained_clinicians", "health_trained_nurses", "health_trained_village_doctors"),
-        "communities": ("health_medical_communities",),
-        "coverage": ("health_communities_county_institutions", "health_communities_township_centres"),
-    },
-    "elderly_care": {
-        "network": (
-            "elderly_care_institutions",
-            "elderly_care_township_centres",
-            "elderly_care_village_homes",
-            "elderly_care_smart_platforms",
-        ),
-        "village": ("elderly_care_village_people_served",),
-    },
-    "urban": {
-        "plan": (
-            "urban_old_compounds_planned",
-            "urban_old_buildings_planned",
-            "urban_old_households_planned",
-        ),
-        "progress": ("urban_renovation_progress",),
-    },
-}
-
-# Figures a theme's report lists first, in this order (then any others, in table order).
-EXTRA_ORDER: dict[str, tuple[str, ...]] = {
-    "health": ("health_primary_care_activities",),
-    "urban": ("urban_pocket_parks", "urban_park_area_per_person", "urban_parking_ratio"),
-}
+from wuwei_analysis import catalogue, config, reference
+from wuwei_analysis.report.derived import Calculated, calculate
 
 STATUS_SHOWN = ("planned", "cumulative", "in_progress")
 _SINGULAR = {"persons": "person", "communities": "community", "centres": "centre", "homes": "home"}
@@ -161,11 +121,24 @@ def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
 
 
 def in_report_order(indicators: pd.DataFrame, theme: str) -> pd.DataFrame:
-    """Rows in the order a report states them: the theme's groups, then the rest as they come."""
-    ids = [i for group in GROUPS.get(theme, {}).values() for i in group] + list(EXTRA_ORDER.get(theme, ()))
-    rank = {indicator_id: n for n, indicator_id in enumerate(ids)}
+    """Rows in the order a report states them: the catalogue's order, then the rest as they come."""
+    rank = {indicator_id: n for n, indicator_id in enumerate(catalogue.load().report_order(theme))}
     key = indicators["indicator_id"].map(lambda i: rank.get(i, len(rank)))
     return indicators.assign(_rank=key).sort_values("_rank", kind="stable").drop(columns="_rank")
+
+
+def format_calculated(figure: Calculated, lang: str) -> str:
+    """A calculated figure as text: shares with one decimal (``43.9%``), others as any figure."""
+    if figure.unit == "percent":
+        return f"{format_number(figure.value, lang, decimals=figure.decimals)}%"
+    return format_value({"value": figure.value, "qualifier": "exact", "unit": figure.unit}, lang)
+
+
+def marked(figure: Calculated, lang: str) -> Markup:
+    """A calculated figure's text, marked as calculated; its definition shows on hover."""
+    return Markup('<span class="wuwei-calculated" title="{}">{}</span>').format(
+        getattr(figure, f"definition_{lang}"), format_calculated(figure, lang)
+    )
 
 
 # ---------------------------------------------------------------- citations
@@ -218,53 +191,58 @@ class Fact:
     status_label: str  # shown for planned / cumulative / in-progress figures, else ""
     source_id: str
     cite: Markup
-    share: str = ""
+    share: str = ""  # calculated share of its group's total, marked as calculated
+    role: str = ""  # how a template names it within its group (catalogue column role)
 
 
 @dataclass
 class Group:
-    """Figures the prose states together, with what can be computed from them."""
+    """Figures the prose states together, with the catalogue's figures calculated from them."""
 
     key: str
     facts: list[Fact]
     lang: str
     numbers: dict[str, int]
-    by_id: dict[str, Fact] = field(init=False)
+    calculated: list[Calculated] = field(default_factory=list)
+    by_role: dict[str, Fact] = field(init=False)
     total: float | None = field(init=False, default=None)
     total_text: str = field(init=False, default="")
     largest: Fact | None = field(init=False, default=None)
     cite: Markup = field(init=False)
 
     def __post_init__(self) -> None:
-        self.by_id = {}
-        for fact in self.facts:
-            self.by_id.setdefault(fact.indicator_id, fact)
         self.cite = cite((f.source_id for f in self.facts), self.numbers)
-        ids = [f.indicator_id for f in self.facts]
-        summable = (
-            len(self.facts) >= 2
-            and len(set(ids)) == len(ids)
-            and len({f.unit for f in self.facts}) == 1
-            and all(f.qualifier == "exact" for f in self.facts)
-            and self.facts[0].unit not in ("percent", "ratio", "m2_per_person", "years_of_age")
-        )
-        if summable:
-            self.total = sum(f.value for f in self.facts)
-            self.facts = [replace(f, share=format_share(f.value, self.total, self.lang)) for f in self.facts]
-            self.by_id = {f.indicator_id: f for f in self.facts}
-            self.largest = max(self.facts, key=lambda f: f.value)
-            first = self.facts[0]
-            self.total_text = format_value(
-                {"value": self.total, "qualifier": "exact", "unit": first.unit}, self.lang
+        shares = {c.inputs[0]: c for c in self.calculated if c.operation == "share"}
+        self.facts = [
+            replace(f, share=marked(shares[f.indicator_id], self.lang)) if f.indicator_id in shares else f
+            for f in self.facts
+        ]
+        self.by_role = {}
+        for fact in self.facts:
+            if fact.role:
+                self.by_role.setdefault(fact.role, fact)
+        total = next((c for c in self.calculated if c.operation == "sum"), None)
+        if total is not None:
+            self.total = total.value
+            self.total_text = marked(total, self.lang)
+            self.largest = max(
+                (f for f in self.facts if f.indicator_id in total.inputs), key=lambda f: f.value
             )
 
-    def get(self, indicator_id: str) -> Fact | None:
-        return self.by_id.get(indicator_id)
+    def get(self, role: str) -> Fact | None:
+        """The group's figure with this catalogue role (e.g. ``"care"``), if stated."""
+        return self.by_role.get(role)
+
+    def calc(self, role: str) -> Markup | None:
+        """The group's calculated figure with this catalogue role (e.g. ``"remaining"``), marked."""
+        found = next((c for c in self.calculated if c.role == role), None)
+        return marked(found, self.lang) if found else None
 
 
 def facts_from(indicators: pd.DataFrame, lang: str, region_zh: str, numbers: dict[str, int]) -> list[Fact]:
     """Every row of ``indicators`` as a Fact, in table order."""
     statuses = reference.statuses()
+    known = catalogue.load().indicators
     facts = []
     for _, row in indicators.iterrows():
         place_zh = str(row["region_zh"])
@@ -290,20 +268,27 @@ def facts_from(indicators: pd.DataFrame, lang: str, region_zh: str, numbers: dic
                 status_label=status_label,
                 source_id=str(row["source_id"]),
                 cite=cite([row["source_id"]], numbers),
+                role=known[row["indicator_id"]].role if row["indicator_id"] in known else "",
             )
         )
     return facts
 
 
-def groups_from(facts: list[Fact], theme: str, lang: str, numbers: dict[str, int]) -> dict[str, Group]:
-    """The theme's groups that have at least one figure, facts in the group's order."""
+def groups_from(
+    facts: list[Fact], theme: str, lang: str, numbers: dict[str, int],
+    calculated: dict[str, Calculated] | None = None,
+) -> dict[str, Group]:  # fmt: skip
+    """The theme's prose groups that have at least one figure, facts in catalogue order."""
+    known = catalogue.load().indicators
     groups = {}
-    for key, ids in GROUPS.get(theme, {}).items():
+    for key, group in catalogue.load().prose(theme).items():
+        ids = group.members
         members = sorted(
             (f for f in facts if f.indicator_id in ids), key=lambda f: (ids.index(f.indicator_id), f.place)
         )
         if members:
-            groups[key] = Group(key, members, lang, numbers)
+            mine = [c for c in (calculated or {}).values() if known[c.indicator_id].prose == key]
+            groups[key] = Group(key, members, lang, numbers, mine)
     return groups
 
 
@@ -381,7 +366,9 @@ def build_commentary(
         "region": region_name,
         "year": year,
         "facts": facts,
-        "groups": groups_from(facts, theme, lang, numbers),
+        "groups": groups_from(
+            facts, theme, lang, numbers, calculate(indicators, catalogue.load().calculated(theme))
+        ),
         "measures": measures_from(measures, lang, region_zh, numbers),
         "measures_cite": cite(measures["source_id"] if len(measures) else [], numbers),
         "fmt": lambda value: format_number(value, lang),

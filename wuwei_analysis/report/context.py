@@ -9,14 +9,13 @@ villages); a place name covers that place only.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from wuwei_analysis import config, reference
+from wuwei_analysis import catalogue, config, reference
 from wuwei_analysis.errors import DataError, Problem, relative_name
 from wuwei_analysis.report import commentary
 from wuwei_analysis.report.params import (
@@ -38,7 +37,7 @@ REQUIRED = {
     SOURCES_FILE: ("source_id", "title"),
 }  # fmt: skip
 
-HEADLINES_FILE = config.REFERENCE_DIR / "headlines.csv"
+HEADLINES_FILE = config.REFERENCE_DIR / catalogue.HEADLINES_FILE
 MAX_CARDS = 3  # headline cards per summary theme panel; more would not be legible at report width
 
 
@@ -149,25 +148,8 @@ def select(processed: Processed, params: Params) -> tuple[pd.DataFrame, pd.DataF
 
 @lru_cache(maxsize=4)
 def headlines(path: Path = HEADLINES_FILE) -> dict[str, tuple[str, ...]]:
-    """theme → the indicator ids its headline panel shows, in file order."""
-    mapping: dict[str, list[str]] = {}
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            theme, indicator_id = (row.get("theme") or "").strip(), (row.get("indicator_id") or "").strip()
-            if theme not in config.THEMES or not indicator_id:
-                raise DataError(
-                    [
-                        Problem(
-                            relative_name(Path(path)),
-                            line=line,
-                            column="theme",
-                            value=theme,
-                            rule="a headline needs a known theme and an indicator_id",
-                        )
-                    ]  # fmt: skip
-                )
-            mapping.setdefault(theme, []).append(indicator_id)
-    return {theme: tuple(ids) for theme, ids in mapping.items()}
+    """theme → the indicator ids its headline panel shows, in file order (read by the catalogue)."""
+    return catalogue.load(Path(path).parent).headlines
 
 
 def in_theme_order(indicators: pd.DataFrame) -> pd.DataFrame:

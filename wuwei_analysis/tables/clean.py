@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wuwei_analysis import config, reference
+from wuwei_analysis import catalogue, config, reference
 from wuwei_analysis.errors import DataError, OutputError, Problem, relative_name
 from wuwei_analysis.tables import schema
 from wuwei_analysis.tables.io import RawTable, csv_bytes, parquet_bytes, read_table, write_files
@@ -436,7 +436,7 @@ def build_indicators(
     problems += _check_totals(frame, ["indicator_id", "name_zh", "name_en", "region"])
     bad_id = ~frame["indicator_id"].str.fullmatch(INDICATOR_ID.pattern) & ~_blank(frame["indicator_id"])
     problems += _problems_where(
-        frame, bad_id, "indicator_id", "not a snake_case id", "e.g. urban_pocket_parks"
+        frame, bad_id, "indicator_id", "not a snake_case id", "e.g. urban_parks_built"
     )
 
     parsed = parse_values(frame["value"])
@@ -596,7 +596,7 @@ def check(paths: list[Path], today: date | None = None) -> list[Problem]:
     if missing:
         return missing
     try:
-        process(files, today)
+        catalogue.print_warnings(process(files, today).indicators)
     except DataError as error:
         return error.problems
     return []

@@ -1,0 +1,204 @@
+"""The house style of every chart: palette, type sizes, figure frame, bars, cards, saving.
+
+Every chart has a title, a subtitle naming the place, year and unit, and a source line at the
+bottom. Figures are drawn on :class:`matplotlib.figure.Figure` objects, never through pyplot, so
+nothing is shown twice in a notebook. All text is drawn with ``parse_math=False``: a ``$`` in a
+name is a dollar sign.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from wuwei_analysis import config
+from wuwei_analysis.report import fonts
+
+PALETTE = ["#2B6A94", "#E07A2F", "#3C9A6E", "#8A66B0", "#C2493D", "#6C7A89"]
+INK = "#1F2933"
+MUTED = "#5B6770"
+CARD = "#EEF3F7"
+TRACK = "#E3E7EB"
+WIDTH_IN = 8.0  # inches; at DPI this is 1200 px, legible on a 1280 px page
+DPI = 150
+TITLE_SIZE = 15
+SUBTITLE_SIZE = 10.5
+LABEL_SIZE = 10
+VALUE_SIZE = 10
+CARD_VALUE_SIZE = 22
+SOURCE_SIZE = 8.5
+TOP_IN = 0.95  # title and subtitle band
+BOTTOM_IN = 0.55  # source line band
+WRAP = {"zh": 9, "en": 22}  # characters per line of a bar or card label
+
+
+def apply_style() -> str:
+    """Set the house style (seaborn theme, palette, type sizes, CJK font); return the font family."""
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=PALETTE,
+        rc={
+            "axes.titlesize": LABEL_SIZE + 1,
+            "axes.labelsize": LABEL_SIZE,
+            "xtick.labelsize": LABEL_SIZE - 1,
+            "ytick.labelsize": LABEL_SIZE,
+            "axes.edgecolor": TRACK,
+            "axes.labelcolor": INK,
+            "text.color": INK,
+            "xtick.color": MUTED,
+            "ytick.color": INK,
+            "grid.color": TRACK,
+            "figure.dpi": 100,
+            "savefig.dpi": DPI,
+            "svg.hashsalt": "wuwei",  # stable ids: the same chart gives the same SVG
+        },
+    )
+    return fonts.setup_cjk_font()
+
+
+@dataclass
+class Chart:
+    """One drawn chart; ``paths`` are filled by :func:`save_figure` via :func:`save_charts`."""
+
+    name: str
+    title: str
+    fig: Figure
+    indicator_ids: tuple[str, ...]
+    paths: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- text
+
+
+def wrap(text: str, lang: str, width: int | None = None) -> str:
+    width = width or WRAP[lang]
+    if lang == "en" or not re.search(r"[\u3400-\u9fff]", text):
+        return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
+    lines = -(-len(text) // width)  # balanced lines: 组建紧密型 / 县域医共体, not 组建紧密型县域医共 / 体
+    per = -(-len(text) // lines) if lines else width
+    return "\n".join(text[i : i + per] for i in range(0, len(text), per))
+
+
+def draw_text(target: Figure | Axes, x: float, y: float, s: str, **kwargs) -> None:
+    target.text(x, y, s, parse_math=False, **kwargs)
+
+
+def literal_ticks(ax: Axes) -> None:
+    for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
+        label.set_parse_math(False)
+
+
+# ---------------------------------------------------------------- figure frame
+
+
+def figure(height_in: float) -> Figure:
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=100)
+    fig.patch.set_facecolor("white")
+    return fig
+
+
+def plot_area(fig: Figure) -> tuple[float, float]:
+    """Bottom and top of the plotting area in figure fractions (below title, above source)."""
+    height = fig.get_figheight()
+    return BOTTOM_IN / height, 1 - TOP_IN / height
+
+
+def finish(fig: Figure, title: str, subtitle: str, source: str) -> None:
+    height = fig.get_figheight()
+    draw_text(
+        fig, 0.03, 1 - 0.38 / height, title, fontsize=TITLE_SIZE, fontweight="bold", color=INK, va="baseline"
+    )
+    draw_text(fig, 0.03, 1 - 0.68 / height, subtitle, fontsize=SUBTITLE_SIZE, color=MUTED, va="baseline")
+    draw_text(
+        fig, 0.03, 0.16 / height, wrap(source, "zh", 62), fontsize=SOURCE_SIZE, color=MUTED, va="bottom"
+    )
+
+
+# ---------------------------------------------------------------- bars and cards
+
+
+def bars(ax: Axes, labels: list[str], values: list[float], texts: list[str], highlight: int | None) -> None:
+    positions = list(range(len(values)))[::-1]  # first row on top
+    colors = [PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(values))]
+    ax.barh(positions, values, color=colors, height=0.6)
+    ax.set_yticks(positions, labels)
+    top = max(values) if values and max(values) > 0 else 1.0
+    ax.set_xlim(0, top * 1.32)
+    for pos, value, text in zip(positions, values, texts, strict=True):
+        draw_text(ax, value + top * 0.02, pos, text, va="center", fontsize=VALUE_SIZE, color=INK)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+    sns.despine(ax=ax, left=True, bottom=False)
+    literal_ticks(ax)
+
+
+def card(ax: Axes, big: str, unit: str, label: str, color: str) -> None:
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.add_patch(
+        FancyBboxPatch(
+            (0.04, 0.04),
+            0.92,
+            0.92,
+            boxstyle="round,pad=0,rounding_size=0.06",
+            facecolor=CARD,
+            edgecolor="none",
+        )
+    )
+    ax.add_patch(
+        FancyBboxPatch((0.04, 0.9), 0.92, 0.06, boxstyle="square,pad=0", facecolor=color, edgecolor="none")
+    )
+    size = CARD_VALUE_SIZE if len(big) <= 7 else CARD_VALUE_SIZE * 7 / len(big) + 4
+    draw_text(ax, 0.5, 0.7, big, ha="center", va="center", fontsize=size, fontweight="bold", color=color)
+    if unit:
+        draw_text(ax, 0.5, 0.54, unit, ha="center", va="center", fontsize=LABEL_SIZE, color=MUTED)
+    lines = label.count("\n") + 1
+    draw_text(ax, 0.5, 0.43, label, ha="center", va="top", fontsize=LABEL_SIZE - (0.5 if lines <= 3 else 1.5),
+          color=INK, linespacing=1.25)  # fmt: skip
+
+
+# ---------------------------------------------------------------- saving
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> list[Path]:
+    """Write ``fig`` as PNG and SVG to ``config.figures_dir(reports_dir, lang)/name.{png,svg}``.
+
+    Files are written under a temporary name and moved into place, so a reader
+    never sees half a file. Missing glyphs raise
+    :class:`~wuwei_analysis.report.fonts.MissingGlyphError` when ``WUWEI_STRICT_GLYPHS=1``.
+    """
+    if not _SAFE_NAME.match(name):
+        raise ValueError(f"chart name {name!r} must be letters, digits, '_' or '-'")
+    folder = config.figures_dir(Path(reports_dir), lang)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with fonts.glyph_check():
+        for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
+            path = folder / f"{name}{suffix}"
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fig.savefig(tmp, format=suffix[1:], dpi=DPI, metadata=metadata, facecolor="white")
+            os.replace(tmp, path)
+            paths.append(path)
+    return paths
+
+
+def save_charts(charts: list[Chart], reports_dir: Path | str, lang: str) -> list[Path]:
+    """Save every chart; each Chart's ``paths`` lists its PNG and SVG."""
+    written = []
+    for chart in charts:
+        chart.paths = save_figure(chart.fig, reports_dir, lang, chart.name)
+        written.extend(chart.paths)
+    return written
