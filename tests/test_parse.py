@@ -209,6 +209,11 @@ def test_qualifiers(raw: str, value: float, qualifier: str, counter: str) -> Non
         ("5.5%以内", 5.5, "at_most"),  # 控制在5.5%以内
         ("不超过5%", 5, "at_most"),
         ("七十三点五％", 73.5, "exact"),
+        ("百分之七十", 70, "exact"),  # a percentage written in words
+        ("百分之七十三点五", 73.5, "exact"),
+        ("百分之百", 100, "exact"),
+        ("约百分之九十", 90, "about"),
+        ("百分之九十五以上", 95, "at_least"),
     ],
 )
 def test_percentages(raw: str, value: float, qualifier: str) -> None:
@@ -329,6 +334,7 @@ def test_spreadsheet_errors(raw: str) -> None:
         ("十十", parse.ERROR_CHINESE_NUMERAL),
         ("2至三四", parse.ERROR_CHINESE_NUMERAL),
         ("七十三点两", parse.ERROR_CHINESE_NUMERAL),
+        ("百分之七十人", parse.ERROR_PERCENT_AND_UNIT),
         ("约1000多", parse.ERROR_TWO_QUALIFIERS),
         ("不足10余", parse.ERROR_TWO_QUALIFIERS),
         ("70%人", parse.ERROR_PERCENT_AND_UNIT),
