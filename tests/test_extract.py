@@ -120,6 +120,10 @@ FORM_CASES = [
     ("建成3-5个示范点", "3-5个"),
     ("提高2.5个百分点", "2.5个百分点"),
     ("新建养老院十二所", "十二所"),
+    ("控制在5.5%以内", "5.5%以内"),
+    ("网格员不超过3名", "不超过3名"),
+    ("参保率达到百分之七十", "百分之七十"),
+    ("普及率达百分之七十三点五", "百分之七十三点五"),
 ]
 
 
@@ -146,10 +150,99 @@ def test_value_forms_are_read_by_the_cleaner_the_way_they_are_written(forms):
         parsed.loc["5万户以上", "qualifier"] == "at_least" and parsed.loc["2%以下", "qualifier"] == "at_most"
     )
     assert parsed.loc["815元/月", "counter"] == "元/月" and parsed.loc["1:1.3", "kind"] == "ratio"
+    assert (
+        parsed.loc["5.5%以内", "qualifier"] == "at_most" and parsed.loc["不超过3名", "qualifier"] == "at_most"
+    )
+    assert parsed.loc["百分之七十三点五", "value"] == 73.5 and parsed.loc["百分之七十", "kind"] == "percent"
 
 
 def test_every_form_line_has_a_case(forms):
     assert sum(len(rows) for rows in forms.values()) == len(FORM_CASES)
+
+
+# ------------------------------------------------------------------ the genre: names, places, units
+GENRE = TEXTS / "genre.txt"
+
+
+@pytest.fixture(scope="module")
+def genre() -> pd.DataFrame:
+    return extract.extract(GENRE).rows.set_index("value")
+
+
+@pytest.mark.parametrize(
+    "value, name",
+    [
+        ("4.5%以内", "城镇调查失业率"),  # the words before the value, without 控制在
+        ("700元/月", "城乡低保标准"),  # without 分别达到
+        ("6000元/年", "城乡低保标准"),  # a second value shares the name, not 元/月和
+        ("3.4万人次", "老年人免费体检"),  # not 周岁以上老年人免费体检
+        ("150多名", "老人"),
+    ],
+)
+def test_names_are_the_noun_phrase_of_the_value(genre, value, name):
+    assert genre.loc[value, "name_zh"] == name
+
+
+def test_percentages_in_words_are_percent_figures(genre):
+    for value in ("百分之九十七", "百分之八十三点五"):
+        assert genre.loc[value, "unit"] == "percent" and genre.loc[value, "confidence"] >= 0.8
+
+
+def test_unknown_places_are_place_names_not_verb_phrases():
+    draft = extract.extract(GENRE)
+    assert list(draft.unknown_places) == ["临川市", "东湖区", "西山县", "北岭镇南坡村", "和政县"]
+    assert draft.unknown_places["东湖区"] == "东湖区,,,district,,"  # and not 累计培训乡
+
+
+@pytest.mark.parametrize(
+    "value, region, note",
+    [
+        ("9处", "东湖区", "place 东湖区 not in regions.csv"),  # named at the start of the clause
+        ("11.5平方米", "东湖区", "carried from earlier in the paragraph"),
+        ("4所", "西山县", ""),
+        ("2所", "西山县", "carried"),
+        ("6所", "临川市", ""),  # 全市: the article's own city (from the title) again
+        ("150多名", "北岭镇南坡村", "村里 points back to"),  # the place of the previous paragraph
+        ("300张", "临川市", "by default"),  # a place does not carry into the next paragraph
+    ],
+)
+def test_region_from_the_clause_the_paragraph_or_a_pointer_back(genre, value, region, note):
+    assert genre.loc[value, "region"] == region and note in genre.loc[value, "note"]
+
+
+def test_money_and_rate_units_get_sensible_suggested_rows():
+    draft = extract.extract(GENRE)
+    assert (
+        draft.missing_units["元/月"]
+        == "yuan_per_month,元/月,yuan per month,money,元/月|yuan_per_month,元/月,0,"
+    )
+    assert draft.missing_units["人次"].startswith("person_times,人次,person-times,count,")
+    assert draft.missing_units["张"].startswith("beds,张,beds,count,")
+    rows = draft.rows.set_index("value")
+    assert (
+        rows.loc["6000元/年", "unit"] == "yuan_per_year"
+        and "add yuan_per_year" in rows.loc["6000元/年", "note"]
+    )
+
+
+def test_an_existing_indicator_id_is_suggested_when_name_theme_and_unit_match(tmp_path):
+    from wuwei_analysis.extract.suggest import raw_indicators, suggest_ids
+
+    (tmp_path / "health.csv").write_text(
+        "主题,指标代码,指标名称,英文名称,地区,年份,数值,单位,状态,来源,引文\n"
+        "health,health_synthetic_beds,新增养老床位,Beds,临川市,2029,100张,张,,s,新增养老床位100张\n"
+        "urban,urban_synthetic_parks,新建口袋公园,Parks,临川市,2029,5处,公园,,s,新建口袋公园5处\n",
+        encoding="utf-8",
+    )
+    rows = extract.extract(GENRE).rows.to_dict("records")
+    for row in rows:
+        row["note"] = ""
+    suggest_ids(rows, raw_indicators(tmp_path))
+    by_value = {row["value"]: row for row in rows}
+    assert by_value["9处"]["indicator_id"] == "urban_synthetic_parks"  # same name, theme, unit (处 → parks)
+    assert "matches indicator urban_synthetic_parks of data/raw" in by_value["9处"]["note"]
+    assert by_value["300张"]["indicator_id"] == "elderly_care_beds_1"  # another theme: a placeholder
+    assert by_value["4所"]["indicator_id"] == "education_institutions_1"
 
 
 # ------------------------------------------------------------------ traps
@@ -222,7 +315,7 @@ def test_command_writes_the_draft_and_prints_the_summary(tmp_path, capsys):
     )
     assert "4 figure(s) drafted" in printed
     assert "unit words missing from data/reference/units.csv: 1" in printed
-    assert "张: suggested row  ?,张,,count,张,张,0," in printed
+    assert "张: suggested row  beds,张,beds,count,张|beds,张,0," in printed
     assert "places not in data/reference/regions.csv: 1" in printed and "白银市" in printed
 
 

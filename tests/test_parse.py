@@ -179,6 +179,11 @@ def test_multipliers(raw: str, value: float, counter: str) -> None:
         ("60岁以上", 60, "at_least", "岁"),
         ("100人以下", 100, "at_most", "人"),
         ("10以下", 10, "at_most", ""),
+        ("3公里以内", 3, "at_most", "公里"),  # 以内, 不超过, 不高于: at most
+        ("不超过3个", 3, "at_most", "个"),
+        ("不高于50", 50, "at_most", ""),
+        ("不低于90", 90, "at_least", ""),  # 不低于, 不少于: at least
+        ("不少于200人", 200, "at_least", "人"),
         ("近八成", 8, "about", "成"),
         ("约1.2万", 12000, "about", ""),
         ("近２０", 20, "about", ""),
@@ -201,7 +206,14 @@ def test_qualifiers(raw: str, value: float, qualifier: str, counter: str) -> Non
         ("七十三点五%", 73.5, "exact"),
         ("2%以下", 2, "at_most"),
         ("95%以上", 95, "at_least"),
+        ("5.5%以内", 5.5, "at_most"),  # 控制在5.5%以内
+        ("不超过5%", 5, "at_most"),
         ("七十三点五％", 73.5, "exact"),
+        ("百分之七十", 70, "exact"),  # a percentage written in words
+        ("百分之七十三点五", 73.5, "exact"),
+        ("百分之百", 100, "exact"),
+        ("约百分之九十", 90, "about"),
+        ("百分之九十五以上", 95, "at_least"),
     ],
 )
 def test_percentages(raw: str, value: float, qualifier: str) -> None:
@@ -322,6 +334,7 @@ def test_spreadsheet_errors(raw: str) -> None:
         ("十十", parse.ERROR_CHINESE_NUMERAL),
         ("2至三四", parse.ERROR_CHINESE_NUMERAL),
         ("七十三点两", parse.ERROR_CHINESE_NUMERAL),
+        ("百分之七十人", parse.ERROR_PERCENT_AND_UNIT),
         ("约1000多", parse.ERROR_TWO_QUALIFIERS),
         ("不足10余", parse.ERROR_TWO_QUALIFIERS),
         ("70%人", parse.ERROR_PERCENT_AND_UNIT),

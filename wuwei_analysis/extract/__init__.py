@@ -1,8 +1,8 @@
 """Draft figure rows from an article's text, for an analyst to review (``wuwei extract``).
 
 ``text`` reads the article, ``figures`` finds the figures and the numbers that are not figures,
-``context`` guesses theme, status, period, place, name and quote, ``draft`` builds the rows and the
-summary. Word lists live in ``data/reference/extract_keywords.csv``.
+``context`` guesses theme, status, period and quote, ``places`` the region, ``names`` the indicator
+name, ``suggest`` unit rows and existing indicator ids, ``draft`` builds the rows and the summary. Word lists live in ``data/reference/extract_keywords.csv``.
 """
 
 from __future__ import annotations

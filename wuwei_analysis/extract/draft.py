@@ -17,7 +17,10 @@ from wuwei_analysis.errors import relative_name
 from wuwei_analysis.extract import context as ctx
 from wuwei_analysis.extract.figures import Found, Trap, scan
 from wuwei_analysis.extract.keywords import Keywords, load_keywords, unit_for_counter
-from wuwei_analysis.extract.text import Article, sentence_at
+from wuwei_analysis.extract.names import guess_name
+from wuwei_analysis.extract.places import WHOLE_AREA, Places, find_places, place_row, region_of
+from wuwei_analysis.extract.suggest import raw_indicators, suggest_ids, suggested_unit_csv, unit_row
+from wuwei_analysis.extract.text import Article, clause_at, sentence_at
 from wuwei_analysis.tables.parse import parse_values
 
 DRAFT_COLUMNS = (
@@ -61,38 +64,73 @@ def draft_article(
     found = scan(text, keywords)
     parsed = parse_values(pd.Series([f.value for f in found.figures], dtype=object))
     indexes = {kind: ctx.keyword_index(text, keywords, kind) for kind in ("theme", "status", "period")}
-    indexes["region"] = ctx.region_index(text, keywords)
-    defaults = _defaults(article, options, indexes["region"])
+    places = find_places(text, keywords)
+    near = _Near(text, indexes, places, keywords, _defaults(article, options, places))
     rows: list[dict] = []
+    previous = (-1, 0, "")  # the previous figure's clause start, end and name
     for figure, (_, value) in zip(found.figures, parsed.iterrows(), strict=True):
-        row = _row(article, figure, value, indexes, keywords, defaults)
+        row = _row(near, figure, value, previous)
+        previous = (clause_at(text, figure.start).start, figure.end, row["name_zh"])
         if not _merge_repeat(rows, row, article.line_of(figure.start)):
             rows.append(row)
-    _suggest_ids(rows)
+    suggest_ids(rows, raw_indicators())
     table = pd.DataFrame(rows, columns=[*DRAFT_COLUMNS, "_start", "_end", "_counter"])
     missing = {
-        w: f"?,{w},,count,{w},{w},0,"
+        w: suggested_unit_csv(w, keywords)
         for w in dict.fromkeys(table["_counter"])
         if w and not unit_for_counter(w) and w not in keywords.known_counters
     }
-    places = {p: ctx.place_row(p) for p in ctx.unknown_places(text, keywords)}
-    return Draft(article, table, found.figures, found.traps, missing, places)
+    unknown = {p: place_row(p) for p in places.unknown}
+    return Draft(article, table, found.figures, found.traps, missing, unknown)
 
 
-def _defaults(article: Article, options: Options, regions: ctx.Index) -> dict[str, str]:
+@dataclass(frozen=True)
+class _Near:
+    """What every row's guesses look up: the text, keyword and place indexes, and the defaults."""
+
+    text: str
+    indexes: dict[str, ctx.Index]
+    places: Places
+    keywords: Keywords
+    defaults: dict[str, str]
+
+
+def _defaults(article: Article, options: Options, places: Places) -> dict[str, str]:
     """Source id, region and year when the text near a figure does not say."""
     head = article.text[:300]
     region = options.region
     if not region:  # the first place the title names, else the first place of the article
-        hits = regions.within(ctx.Span(0, len(head))) or regions.hits[:1]
-        region = hits[0].value if hits else ""
+        hits = [h for h in places.index.hits if h.value != WHOLE_AREA]
+        in_head = [h for h in hits if h.end <= len(head)]
+        region = (in_head or hits or [ctx.Hit(0, 0, "", "")])[0].value
     year = options.year or ctx.year_in(head, ctx.Span(0, len(head)))
     return {"source_id": options.source_id, "region": region, "year": str(year)}
 
 
-def _row(article, figure: Found, parsed: pd.Series, indexes: dict, keywords: Keywords, defaults) -> dict:
+def _region(near: _Near, start: int) -> tuple[str, list[str]]:
+    """The row's region and what to check about it."""
+    default = near.defaults["region"]
+    place = region_of(near.places, near.text, start)
+    if not place.value:
+        return default, [f"region not named nearby: {default or 'fill it in'} by default"]
+    if place.value == WHOLE_AREA:
+        return default, [] if default else [f"region: {place.word} names the whole area: fill it in"]
+    notes = []
+    if place.value == default:
+        pass  # carried or pointed back to the default region: nothing to check
+    elif place.scope == "paragraph":
+        notes.append(f"region carried from earlier in the paragraph ({place.word})")
+    elif place.scope == "earlier text":
+        notes.append(f"region: {place.word} points back to {place.value}")
+    if place.value in near.places.unknown:
+        notes.append(f"place {place.value} not in regions.csv")
+    return place.value, notes
+
+
+def _row(near: _Near, figure: Found, parsed: pd.Series, previous: tuple[int, int, str]) -> dict:
     """One draft row: guesses, confidence and notes."""
-    text, start, end = article.text, figure.start, figure.end
+    text, keywords, indexes, defaults = near.text, near.keywords, near.indexes, near.defaults
+    start, end = figure.start, figure.end
     notes: list[str] = []
     confidence = 0.9
     theme = ctx.nearest(indexes["theme"], text, start, end)
@@ -104,9 +142,8 @@ def _row(article, figure: Found, parsed: pd.Series, indexes: dict, keywords: Key
         notes.append(f"theme from the {theme.scope} ({theme.word})")
     status = ctx.first_listed(indexes["status"], keywords.words["status"], text, start, ("clause",))
     period = _period(text, start, indexes["period"], keywords)
-    place = ctx.nearest(indexes["region"], text, start, end)
-    if not place.value:
-        notes.append(f"region not named nearby: {defaults['region'] or 'fill it in'} by default")
+    region, region_notes = _region(near, start)
+    notes += region_notes
     year = ctx.year_in(text, sentence_at(text, start)) or defaults["year"]
     if period.scope in ("paragraph", "list lead"):
         notes.append(f"period from the {period.scope} ({period.word})")
@@ -124,12 +161,17 @@ def _row(article, figure: Found, parsed: pd.Series, indexes: dict, keywords: Key
     if parsed["kind"] == "error":
         confidence = min(confidence, 0.2)
         notes.append(f"the cleaner cannot read this value ({parsed['error']})")
+    same_clause = previous[0] == clause_at(text, start).start
+    name = guess_name(text, start, end, keywords, previous[1] if same_clause else 0, near.places.unknown)
+    if not name and same_clause and previous[2]:
+        name = previous[2]
+        notes.append("name shared with the figure before it in the clause")
     return {
         "theme": theme.value,
         "indicator_id": "",
-        "name_zh": ctx.guess_name(text, start, end, keywords),
+        "name_zh": name,
         "name_en": "",
-        "region": place.value or defaults["region"],
+        "region": region,
         "year": year,
         "value": figure.value,
         "unit": unit,
@@ -177,6 +219,9 @@ def _unit(figure: Found, parsed: pd.Series, keywords: Keywords) -> tuple[str, li
         return unit, [], 0.0
     if counter in keywords.known_counters:
         return counter, [f"unit word {counter} names several units in units.csv: choose one"], 0.05
+    suggested = unit_row(counter, keywords)
+    if suggested:
+        return suggested.unit_id, [f"unit word {counter} not in units.csv: add {suggested.unit_id}"], 0.1
     return counter, [f"unit word {counter} not in units.csv"], 0.15
 
 
@@ -195,16 +240,6 @@ def _overlap(a: str, b: str) -> float:
     """Share of character pairs two quotes have in common (Jaccard on bigrams)."""
     pairs_a, pairs_b = ({s[i : i + 2] for i in range(len(s) - 1)} for s in (a, b))
     return len(pairs_a & pairs_b) / max(1, len(pairs_a | pairs_b))
-
-
-def _suggest_ids(rows: list[dict]) -> None:
-    """A placeholder id per row (theme_unit_n); the analyst keeps last year's id when there is one."""
-    seen: dict[str, int] = {}
-    for row in rows:
-        stem = f"{row['theme'] or 'unknown'}_{row['unit'] or 'figure'}"
-        stem = re.sub(r"[^a-z0-9_]", "", stem.lower()) or "figure"
-        seen[stem] = seen.get(stem, 0) + 1
-        row["indicator_id"] = f"{stem}_{seen[stem]}"
 
 
 def write_draft(draft: Draft, out: Path) -> None:

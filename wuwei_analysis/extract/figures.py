@@ -27,6 +27,7 @@ _MULTIPLIER = "[百千万亿]*"
 _RANGE = "至|到|~|～|-|－|—"
 _RATIO = ":|：|∶"
 _PERCENT = "%|％"
+_PERCENT_WORDS = "百分之"  # 百分之七十: a percentage written in words
 _PER = "/月|/年|/人|/天"
 # Phone numbers and dates written with digits and dashes or dots are spans no figure may touch.
 _PHONE = rf"(?<![{_DIGIT}])(?:0[0-9]{{2,3}}[-－—]?[0-9]{{7,8}}|1[3-9][0-9]{{9}})(?![{_DIGIT}])"
@@ -75,7 +76,7 @@ def figure_pattern(qualifiers: QualifierWords, keywords: Keywords) -> re.Pattern
     number = rf"(?:{_ARABIC}{_MULTIPLIER}|{_CHINESE})"
     prefix, suffix = words(qualifiers.prefix), words(qualifiers.suffix)
     return re.compile(
-        rf"(?P<pre>{prefix})?(?P<a>{number})"
+        rf"(?P<pre>{prefix})?(?P<pctw>{_PERCENT_WORDS})?(?P<a>{number})"
         rf"(?:(?P<sep>{_RANGE})(?P<b>{number})|(?P<ratio>{_RATIO})(?P<r>{_ARABIC}))?"
         rf"(?P<pct>{_PERCENT})?(?P<suf>{suffix})?(?P<cnt>{words(keywords.counters)})?"
         rf"(?P<suf2>{suffix})?(?P<per>(?<=元)(?:{_PER}))?"
@@ -102,8 +103,8 @@ def scan(text: str, keywords: Keywords | None = None) -> Scan:
                 start=start,
                 end=end,
                 value=match.group(0),
-                counter="%" if match.group("pct") else match.group("cnt") or "",
-                chinese=not _is_arabic(match.group("a")),
+                counter="%" if match.group("pct") or match.group("pctw") else match.group("cnt") or "",
+                chinese=not _is_arabic(match.group("a")) and not match.group("pctw"),
                 bare=_is_bare(match),
             )
         )
@@ -116,7 +117,7 @@ def _is_arabic(number: str) -> bool:
 
 
 def _is_bare(match: re.Match[str]) -> bool:
-    return not any(match.group(g) for g in ("pre", "ratio", "pct", "suf", "cnt", "suf2"))
+    return not any(match.group(g) for g in ("pre", "pctw", "ratio", "pct", "suf", "cnt", "suf2"))
 
 
 def _blocked_spans(text: str, keywords: Keywords) -> list[tuple[int, int, str]]:
@@ -142,6 +143,8 @@ def _trap_reason(text: str, match: re.Match[str], keywords: Keywords, blocked: l
         return "ordinal or distributive (第…, 每…)"
     if _is_arabic(number):
         return _arabic_trap(text, match, keywords, before, after)
+    if match.group("pctw"):
+        return ""
     if not counter and not match.group("pct"):
         return "Chinese numeral without a unit word (part of a word or a name)"
     if number in ("一", "几") or (number in "百千万亿" and not (match.group("pre") or match.group("suf"))):

@@ -12,7 +12,12 @@ One row per word: ``kind,word,value,note``. Kinds:
   ``address_unit``: the unit words of a house number (栋, 幢);
 - ``not_place``: words ending in 市/区/县/乡/村 that are not place names (全市, 城区);
   ``place_stop``: first words of a clause that are not the start of a place name (在, 走进);
-- ``name_stop``: words where a guessed indicator name ends (享受, 的).
+- ``name_stop``: words where a guessed indicator name ends (享受, 的);
+  ``name_tail``: words between a name and its value, dropped from the name (控制在, 分别达到, 和);
+- ``whole_area``: words naming the whole area of the article (全市, 全县): the default region;
+- ``anaphor`` (value: a place ending): words pointing back to a place named before (该村, 村里 → 村);
+- ``unit_row`` (value: ``unit_id|kind|English name``): the units.csv row to suggest for a unit word
+  units.csv lacks (元 → ``yuan|money|yuan``).
 
 An analyst extends the lists without touching code.
 """
@@ -30,7 +35,7 @@ from wuwei_analysis import config, reference
 KEYWORDS_FILE = config.REFERENCE_DIR / "extract_keywords.csv"
 KINDS = (
     "theme", "status", "period", "counter", "slogan", "ordinal", "address", "address_unit", "not_place",
-    "place_stop", "name_stop",
+    "place_stop", "name_stop", "name_tail", "whole_area", "anaphor", "unit_row",
 )  # fmt: skip
 
 
@@ -39,7 +44,7 @@ class Keywords:
     """Word lists by kind; ``mapped`` kinds map a word to an id."""
 
     words: dict[str, tuple[str, ...]]  # kind -> words, in file order (the order is a priority)
-    mapped: dict[str, dict[str, str]]  # kind -> word -> value (theme, status, period)
+    mapped: dict[str, dict[str, str]]  # kind -> word -> value (theme, status, period, anaphor, unit_row)
     known_counters: frozenset[str]  # counter words units.csv already names
 
     def pattern(self, kind: str) -> re.Pattern[str]:
@@ -65,7 +70,7 @@ def load_keywords(path: Path = KEYWORDS_FILE, reference_dir: Path = config.REFER
     if rows and not {"kind", "word", "value"} <= set(rows[0]):
         raise ValueError(f"{path}: needs the columns kind, word, value")
     words: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    mapped: dict[str, dict[str, str]] = {"theme": {}, "status": {}, "period": {}}
+    mapped: dict[str, dict[str, str]] = {k: {} for k in ("theme", "status", "period", "anaphor", "unit_row")}
     for line, row in enumerate(rows, start=2):
         kind, word, value = (row[k].strip() for k in ("kind", "word", "value"))
         if kind not in words:

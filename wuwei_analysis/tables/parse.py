@@ -1,7 +1,7 @@
 """Read figures as they are written in Chinese sources, a whole column at a time.
 
 `parse_values` turns raw strings such as ``9,964``, ``１４３７``, ``七十三``, ``1.2万``, ``1000多名``,
-``约500``, ``70%``, ``1∶1.22`` or ``2至3岁`` into a value, an optional upper bound, a qualifier
+``约500``, ``70%``, ``百分之七十``, ``1∶1.22`` or ``2至3岁`` into a value, an optional upper bound, a qualifier
 (``exact``, ``more_than``, ``about`` …), the counter word written after the number, a kind and, when
 the string cannot be read, a rule a user understands.
 
@@ -100,6 +100,8 @@ RANGE_SEPARATORS = ("至", "到", "~", "〜", "-", "—", "–")
 RATIO_SEPARATORS = (":", "∶")  # U+2236 RATIO survives NFKC, so it is listed
 # ㎡ and m² would become "m2" under NFKC and then read as a stray digit; they are parked on a
 # private-use character while normalising and come back as ㎡ in the counter.
+# A percentage written in words (百分之七十, 百分之七十三点五) is read as the numeral and a percent sign.
+_PERCENT_IN_WORDS = r"百分之([零〇一二两三四五六七八九十百千点0-9.]+)"
 _SQUARE_METRE = "㎡"
 _SQUARE_METRE_SPELLINGS = ("㎡", "m²")
 _PARKED = "\ue000"
@@ -386,7 +388,7 @@ def _to_arrow(values: pd.Series) -> pa.Array:
 
 
 def _normalise(text: pa.Array) -> pa.Array:
-    """NFKC (full-width digits, signs and spaces to ASCII), trimmed; ㎡ is kept (parked).
+    """NFKC (full-width digits, signs and spaces to ASCII), 百分之X to X%, trimmed; ㎡ is kept (parked).
 
     Only non-ASCII strings can change under NFKC, so only they are normalised.
     """
@@ -395,7 +397,8 @@ def _normalise(text: pa.Array) -> pa.Array:
         subset = text.filter(wide)
         for spelling in _SQUARE_METRE_SPELLINGS:
             subset = pc.replace_substring(subset, spelling, _PARKED)
-        text = pc.replace_with_mask(text, wide, pc.utf8_normalize(subset, "NFKC"))
+        subset = pc.replace_substring_regex(pc.utf8_normalize(subset, "NFKC"), _PERCENT_IN_WORDS, r"\1%")
+        text = pc.replace_with_mask(text, wide, subset)
     return pc.utf8_trim_whitespace(text)
 
 
