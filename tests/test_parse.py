@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wuwei_analysis.config import REFERENCE_DIR
+from wuwei_analysis.reference import qualifier_words
 from wuwei_analysis.tables import parse
 from wuwei_analysis.tables.parse import (
     KINDS,
     OUTPUT_COLUMNS,
     chinese_to_number,
-    load_qualifier_words,
     multiplier_value,
     parse_values,
 )
@@ -350,16 +351,19 @@ def test_multiplier_value(word: str, factor: float) -> None:
 
 
 def test_qualifier_words_come_from_the_reference_table() -> None:
-    words = load_qualifier_words()
+    words = qualifier_words()
     assert words.prefix["约"] == "about" and words.suffix["多"] == "more_than"
     assert set(words.qualifiers) == {"more_than", "about", "less_than", "at_least"}
+    assert words.usual["more_than"] == ("suffix", "多") and words.usual["about"] == ("prefix", "约")
 
 
 def test_a_new_qualifier_word_needs_no_code(tmp_path, monkeypatch) -> None:
-    table = parse.QUALIFIERS_FILE.read_text(encoding="utf-8") + "at_least,suffix,以上,以上,and above\n"
+    table = (REFERENCE_DIR / "qualifiers.csv").read_text(
+        encoding="utf-8"
+    ) + "at_least,suffix,以上,以上,and above\n"
     (tmp_path / "qualifiers.csv").write_text(table, encoding="utf-8")
-    words = load_qualifier_words(tmp_path / "qualifiers.csv")
-    monkeypatch.setattr(parse, "load_qualifier_words", lambda: words)
+    words = qualifier_words(tmp_path)
+    monkeypatch.setattr(parse, "qualifier_words", lambda: words)
     check("60岁以上", 60, NAN, "at_least", "岁", "number")
 
 
@@ -372,9 +376,9 @@ def test_a_new_qualifier_word_needs_no_code(tmp_path, monkeypatch) -> None:
     ],
 )
 def test_bad_qualifier_table(tmp_path, table: str, message: str) -> None:
-    (tmp_path / "q.csv").write_text(table, encoding="utf-8")
+    (tmp_path / "qualifiers.csv").write_text(table, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
-        load_qualifier_words(tmp_path / "q.csv")
+        qualifier_words(tmp_path)
 
 
 # --- the column -----------------------------------------------------------------------------------
