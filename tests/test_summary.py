@@ -24,7 +24,7 @@ import processed_fixture as pf
 import pytest
 from notebook_runs import Run, execute_all
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 from wuwei_analysis.errors import DataError, ParameterError
 from wuwei_analysis.report import page as report
 from wuwei_analysis.report import params, summary
@@ -161,7 +161,7 @@ def test_every_headline_in_the_mapping_is_a_figure_of_the_bundled_data(tmp_path)
     mapping = summary.headlines()
     assert mapping and {i for group in mapping.values() for i in group} <= ids
     with (config.REFERENCE_DIR / "headlines.csv").open(encoding="utf-8-sig") as handle:
-        assert {row["theme"] for row in csv.DictReader(handle)} <= set(config.THEMES)
+        assert {row["theme"] for row in csv.DictReader(handle)} <= set(reference.theme_ids())
 
 
 def test_headlines_follow_the_mapping_and_fall_back_to_the_first_figure():

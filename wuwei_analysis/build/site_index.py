@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
@@ -136,7 +136,7 @@ _STATUS = {
 
 def index_rows(manifest: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """One row per report of ``lang`` in the manifest, in theme order."""
-    order = {theme: i for i, theme in enumerate((*config.THEMES, config.SUMMARY))}
+    order = {theme: i for i, theme in enumerate((*reference.theme_ids(), config.SUMMARY))}
     entries = [e for e in manifest.get("notebooks", {}).values() if e.get("lang") == lang]
     entries.sort(key=lambda e: (order.get(e["theme"], len(order)), e["theme"]))
     words = _STATUS.get(lang, _STATUS["en"])

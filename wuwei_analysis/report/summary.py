@@ -162,7 +162,7 @@ def headlines(path: Path = HEADLINES_FILE) -> dict[str, tuple[str, ...]]:
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             theme, indicator_id = (row.get("theme") or "").strip(), (row.get("indicator_id") or "").strip()
-            if theme not in config.THEMES or not indicator_id:
+            if theme not in reference.theme_ids() or not indicator_id:
                 raise DataError(
                     [
                         Problem(
@@ -193,7 +193,7 @@ def in_theme_order(indicators: pd.DataFrame) -> pd.DataFrame:
 def themes_without_figures(indicators: pd.DataFrame) -> list[str]:
     """The themes (in report order) with no figure among ``indicators``."""
     present = set(indicators["theme"])
-    return [theme for theme in reference.themes() if theme in config.THEMES and theme not in present]
+    return [theme for theme in reference.themes() if theme in reference.theme_ids() and theme not in present]
 
 
 def headline_rows(
@@ -420,8 +420,8 @@ def _theme_name(ctx: SummaryContext, theme: str) -> str:
 def header_html(ctx: SummaryContext) -> Markup:
     """The summary's title (place, year) and a line of counts."""
     counts = ctx.text["counts"].format(
-        themes=len(config.THEMES),
-        with_figures=len(config.THEMES) - len(ctx.themes_without),
+        themes=len(reference.theme_ids()),
+        with_figures=len(reference.theme_ids()) - len(ctx.themes_without),
         figures=len(ctx.indicators),
         measures=len(ctx.measures),
     )
