@@ -188,7 +188,7 @@ def test_nothing_external_no_errors_no_script(visits, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_language_and_title(visits, page):
     measures = _visit(visits, page).measures
-    assert measures["lang"] == build_site.HTML_LANG[_lang(page)]
+    assert measures["lang"] == config.HTML_LANG[_lang(page)]
     title = measures["title"]
     if page == "index":
         assert "武威" in title and "Wuwei" in title

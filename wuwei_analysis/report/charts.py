@@ -49,17 +49,6 @@ TOP_IN = 0.95  # title and subtitle band
 BOTTOM_IN = 0.55  # source line band
 WRAP = {"zh": 9, "en": 22}  # characters per line of a bar or card label
 
-WORDS = {
-    "zh": {"source": "来源：", "unit": "单位：", "units": "单位见各图", "total": "合计", "year": "{year}年"},
-    "en": {
-        "source": "Source: ",
-        "unit": "Unit: ",
-        "units": "units as labelled",
-        "total": "total",
-        "year": "{year}",
-    },
-}
-
 
 def apply_style() -> str:
     """Set the house style (seaborn theme, palette, type sizes, CJK font); return the font family."""
@@ -187,7 +176,6 @@ SPECS: dict[str, tuple[ChartSpec, ...]] = {
 # Figures stated in the commentary and the figures table but not drawn: a chart
 # of one count of activities, or of an age range, would show nothing.
 NOT_CHARTED = frozenset({"education_toddler_care_age", "health_primary_care_activities"})
-OTHER_TITLE = {"zh": "其他数字", "en": "Other figures"}
 
 
 @dataclass
@@ -257,7 +245,7 @@ def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
             )
         else:
             parts.append(source_id)
-    return WORDS[lang]["source"] + ("；" if lang == "zh" else "; ").join(parts)
+    return reference.labels(lang)["chart.source"] + ("；" if lang == "zh" else "; ").join(parts)
 
 
 # ---------------------------------------------------------------- figure frame
@@ -285,7 +273,7 @@ def _finish(fig: Figure, title: str, subtitle: str, source: str) -> None:
 
 
 def _subtitle(lang: str, region: str, year: int, units: list[str], extra: str = "") -> str:
-    words = WORDS[lang]
+    words = reference.label_group("chart", lang)
     units = list(dict.fromkeys(units))
     unit_text = words["unit"] + units[0] if len(units) == 1 else words["units"]
     parts = [region, words["year"].format(year=year), unit_text] + ([extra] if extra else [])
@@ -373,7 +361,7 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list
             [format_value(r, lang, unit=False) for _, r in group.iterrows()],
             highlight=None,
         )
-        ax.set_title(WORDS[lang]["unit"] + _unit_name(group.iloc[0], lang), fontsize=LABEL_SIZE, color=MUTED,
+        ax.set_title(reference.labels(lang)["chart.unit"] + _unit_name(group.iloc[0], lang), fontsize=LABEL_SIZE, color=MUTED,
                      loc="left", parse_math=False)  # fmt: skip
     return fig, [_unit_name(g.iloc[0], lang) for g in groups]
 
@@ -404,7 +392,11 @@ def _roles(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list[
     extra = ""
     if exact and len(rows) > 1:
         total_row = {"value": total, "qualifier": "exact", "unit": rows.iloc[0]["unit"]}
-        extra = WORDS[lang]["total"] + (" " if lang == "en" else "") + format_value(total_row, lang)
+        extra = (
+            reference.labels(lang)["chart.total"]
+            + (" " if lang == "en" else "")
+            + format_value(total_row, lang)
+        )
     return fig, [unit], extra
 
 
@@ -497,7 +489,7 @@ def theme_charts(
         charts.append(Chart(f"{theme}_{spec.key}", title, fig, tuple(rows["indicator_id"])))
     rest = indicators[~indicators["indicator_id"].isin(drawn)]
     if not rest.empty:
-        title = OTHER_TITLE[lang]
+        title = reference.labels(lang)["chart.other_title"]
         fig = _draw("panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
                     year=year, sources=sources)  # fmt: skip
         charts.append(Chart(f"{theme}_other", title, fig, tuple(rest["indicator_id"])))

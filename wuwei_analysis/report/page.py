@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import reference
+from wuwei_analysis import config, reference
 from wuwei_analysis.build import export as build_html
 from wuwei_analysis.errors import DataError, Problem, relative_name
 from wuwei_analysis.report import charts as charts_module
@@ -51,43 +51,6 @@ REQUIRED = {
     ),
     SOURCES_FILE: ("source_id", "title"),
 }  # fmt: skip
-
-TEXT = {
-    "zh": {
-        "report": "民生事业数据报告",
-        "charts": "图表",
-        "commentary": "解读",
-        "figures": "数字明细",
-        "measures": "举措",
-        "sources": "资料来源",
-        "no_charts": "资料未给出{region}{year}年{theme}方面的数字，因此不作图表。",
-        "no_figures": "资料未给出{region}{year}年{theme}方面的数字。",
-        "no_measures": "资料未提到{region}在{theme}方面的具体举措。",
-        "no_sources": "本报告未引用资料。",
-        "figure_columns": ("指标", "地点", "数值", "状态", "原文", "引文", "来源"),
-        "measure_columns": ("举措", "地点", "说明", "引文", "来源"),
-        "source_columns": ("编号", "标题", "作者", "年份", "类型", "文件", "SHA-256"),
-        "year": "{year}年",
-        "counts": "数字{figures}个 · 举措{measures}项",
-    },
-    "en": {
-        "report": "Livelihood indicators report",
-        "charts": "Charts",
-        "commentary": "Commentary",
-        "figures": "Figures in detail",
-        "measures": "Measures",
-        "sources": "Sources",
-        "no_charts": "The source states no figures on {theme} for {region} in {year}, so there is no chart.",
-        "no_figures": "The source states no figures on {theme} for {region} in {year}.",
-        "no_measures": "The source names no measures on {theme} for {region}.",
-        "no_sources": "This report cites no source.",
-        "figure_columns": ("Indicator", "Place", "Value", "Status", "As written", "Quote", "Source"),
-        "measure_columns": ("Measure", "Place", "Description", "Quote", "Source"),
-        "source_columns": ("No.", "Title", "Authors", "Year", "Kind", "File", "SHA-256"),
-        "year": "{year}",
-        "counts": "{figures} figures · {measures} measures",
-    },
-}
 
 STYLE = Markup(
     "<style>"
@@ -140,8 +103,8 @@ class ReportContext:
         return self.params.year
 
     @property
-    def text(self) -> dict:
-        return TEXT[self.lang]
+    def text(self) -> dict[str, str]:
+        return reference.label_group("page", self.lang)
 
     def __repr__(self) -> str:
         return (
@@ -364,7 +327,7 @@ def header_html(ctx: ReportContext) -> Markup:
     )
     counts = ctx.text["counts"].format(figures=len(ctx.indicators), measures=len(ctx.measures))
     return STYLE + Markup('<header class="wuwei-report" lang="{}"><h1>{}</h1><p class="wuwei-sub">{} · {}</p>'
-                          "</header>").format("zh-Hans" if ctx.lang == "zh" else "en", title,
+                          "</header>").format(config.HTML_LANG[ctx.lang], title,
                                               ctx.text["report"], counts)  # fmt: skip
 
 
@@ -421,7 +384,7 @@ def figures_html(ctx: ReportContext) -> Markup:
                 commentary.cite([row["source_id"]], ctx.numbers),
             ]
         )
-    return _table(ctx.text["figure_columns"], rows, "wuwei-figures")
+    return _table(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
 
 
 def measures_html(ctx: ReportContext) -> Markup:
@@ -438,7 +401,7 @@ def measures_html(ctx: ReportContext) -> Markup:
         ]
         for _, row in ctx.measures.iterrows()
     ]
-    return _table(ctx.text["measure_columns"], rows, "wuwei-measures")
+    return _table(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
 
 
 def sources_html(ctx: ReportContext) -> Markup:
@@ -454,8 +417,8 @@ def table_html(headers: tuple[str, ...], rows: list[list[object]], css: str) -> 
 def sources_table_html(sources: pd.DataFrame, lang: str) -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order."""
     if sources.empty:
-        return Markup("<p>{}</p>").format(TEXT[lang]["no_sources"])
-    headers = TEXT[lang]["source_columns"]
+        return Markup("<p>{}</p>").format(reference.labels(lang)["page.no_sources"])
+    headers = reference.label_list("page.source_columns", lang)
     rows = []
     for _, row in sources.iterrows():
         cells = [
