@@ -16,7 +16,7 @@ from wuwei_analysis import config, contract, reference
 from wuwei_analysis.cli import main
 from wuwei_analysis.contract import column_names
 from wuwei_analysis.errors import DataError
-from wuwei_analysis.tables.clean import check, clean, process, raw_files
+from wuwei_analysis.tables.clean import check, clean, process, raw_files, reference_warnings
 
 INDICATOR_COLUMNS = column_names("indicators")
 MEASURE_COLUMNS = column_names("measures")
@@ -287,6 +287,23 @@ def test_cli_check_prints_a_table(tmp_path, capsys):
 
 def test_cli_check_bundled_data_is_clean(capsys):
     assert main(["check"]) == 0
+    assert "warning" not in capsys.readouterr().err, "every place and unit of the reference data is used"
+
+
+def test_cli_check_warns_about_reference_rows_no_table_uses_and_still_passes(tmp_path, capsys):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW}\n")
+    assert main(["check", str(raw)]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^warning: regions.csv: rows used by no table: .*凉州区武南镇", err, re.MULTILINE)
+    assert "武威城区" not in err and "武威市" not in err  # used, and an administrative region
+    assert re.search(r"^warning: units.csv: rows used by no table: persons, ", err, re.MULTILINE)
+    assert "parks" not in err.split("units.csv")[1]  # 游园 is an alias of parks
+
+
+def test_a_unit_read_from_the_value_counts_as_used(tmp_path):
+    row = GOOD_ROW.replace(",46个,游园,", ",1000多人,,").replace("46个", "1000多人")
+    warnings = reference_warnings([make_raw(tmp_path, f"{HEADER}\n{row}\n")])
+    assert "persons" not in next(w for w in warnings if w.startswith("units.csv"))
 
 
 def test_committed_processed_data_matches_the_raw_tables(bundled):

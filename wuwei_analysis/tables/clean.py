@@ -297,12 +297,8 @@ def process(paths: list[Path], today: date | None = None) -> CleanResult:
     return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True))
 
 
-def check(paths: list[Path], today: date | None = None) -> list[Problem]:
-    """Every problem in the given raw files or folders; writes nothing.
-
-    A single figures file is checked with the ``sources`` table beside it, since every
-    figure must cite a known source.
-    """
+def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The raw files named by ``paths`` (files or folders), with the ``sources`` table beside them."""
     files: list[Path] = []
     missing: list[Problem] = []
     for path in map(Path, paths):
@@ -315,6 +311,16 @@ def check(paths: list[Path], today: date | None = None) -> list[Problem]:
     if not any(table_kind(f) == "sources" for f in files):
         folders = dict.fromkeys(f.parent for f in files)
         files += [p for folder in folders for p in raw_files(folder) if table_kind(p) == "sources"]
+    return files, missing
+
+
+def check(paths: list[Path], today: date | None = None) -> list[Problem]:
+    """Every problem in the given raw files or folders; writes nothing.
+
+    A single figures file is checked with the ``sources`` table beside it, since every
+    figure must cite a known source.
+    """
+    files, missing = _files_to_check(paths)
     if missing:
         return missing
     try:
@@ -322,6 +328,27 @@ def check(paths: list[Path], today: date | None = None) -> list[Problem]:
     except DataError as error:
         return error.problems
     return []
+
+
+def reference_warnings(paths: list[Path]) -> list[str]:
+    """Rows of ``regions.csv`` and ``units.csv`` that no table of ``paths`` uses.
+
+    Warnings, not errors: ``wuwei check`` prints them and passes. Names with no row are not
+    repeated here: :func:`check` already reports each as an error with its file and line.
+    """
+    files, missing = _files_to_check(paths)
+    if missing:
+        return []
+    tables, _ = load_tables(files)
+    regions = [name for kind in ("figures", "measures") for t in tables[kind] for name in t.frame["region"]]
+    units: list[str] = []
+    for table in tables["figures"]:
+        written = table.frame["unit"].str.strip()
+        units += list(written.where(written != "", parse_values(table.frame["value"])["counter"]))
+    return [
+        *reference.harmonize_regions(regions).warnings(warn_on_missing=False),
+        *reference.harmonize_units(units).warnings(warn_on_missing=False),
+    ]
 
 
 def clean(raw_dir: Path = config.RAW_DATA_DIR, out_dir: Path = config.PROCESSED_DATA_DIR) -> CleanResult:
