@@ -110,7 +110,9 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
     reports, processed = tmp / "reports", tmp / "processed"
     if real and not use_fixtures:
         themes = [
-            t for t in (*reference.theme_ids(), config.SUMMARY) if (config.NOTEBOOKS_DIR / f"{t}.ipynb").is_file()
+            t
+            for t in (*reference.theme_ids(), config.SUMMARY)
+            if (config.NOTEBOOKS_DIR / f"{t}.ipynb").is_file()
         ]
         return {
             "kind": "real",
@@ -128,7 +130,11 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
     shutil.copyfile(FIXTURES / "summary.ipynb", notebooks / "summary.ipynb")
     processed.mkdir()
     rows = ["theme,indicator_id,region_code,year,value"]
-    rows += [f"{theme},{theme}_{i},620600,2025,{i * 7 % 11 + 1}" for theme in reference.theme_ids() for i in range(4)]
+    rows += [
+        f"{theme},{theme}_{i},620600,2025,{i * 7 % 11 + 1}"
+        for theme in reference.theme_ids()
+        for i in range(4)
+    ]
     (processed / "indicators.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     import pandas as pd
 

@@ -33,7 +33,9 @@ from wuwei_analysis.build import site_index as build_site
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = config.PROJ_ROOT / "screenshots"
-REPORTS = tuple(f"{lang}/{theme}" for lang in config.LANGS for theme in (*reference.theme_ids(), config.SUMMARY))
+REPORTS = tuple(
+    f"{lang}/{theme}" for lang in config.LANGS for theme in (*reference.theme_ids(), config.SUMMARY)
+)
 PAGES = ("index", *REPORTS)
 ESCAPED_THEMES = ("health", config.SUMMARY)
 ESCAPED = tuple(f"{lang}/{theme}" for lang in config.LANGS for theme in ESCAPED_THEMES)

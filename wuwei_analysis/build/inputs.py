@@ -190,7 +190,9 @@ class DataState:
         for name, info in sorted(self.files.items()):
             if "themes" in info:
                 shared = sorted(
-                    [key, digest] for key, digest in info["themes"].items() if key not in reference.theme_ids()
+                    [key, digest]
+                    for key, digest in info["themes"].items()
+                    if key not in reference.theme_ids()
                 )
                 parts.append([name, info["schema"], info["themes"].get(theme, "no rows"), shared])
             else:
