@@ -14,6 +14,7 @@ import pandas as pd
 
 SOURCE_ID = "wuwei_minsheng_2025"
 SOURCE_TITLE = "厚植民生底色 绘就幸福图景 —2025年武威市民生事业高质量发展综述"
+SOURCE_FILE = "000_8cc33e0044cfc9fd.txt"  # under data/sources/
 NAN = float("nan")
 
 CITY = ("620600", "武威市", "Wuwei City")
@@ -201,7 +202,7 @@ def measures() -> pd.DataFrame:
 
 def sources() -> pd.DataFrame:
     """The one bundled source."""
-    row = [SOURCE_ID, SOURCE_TITLE, "金奉乾 包雨纯", 2025, "newspaper overview", "zh", "000_8cc33e0044cfc9fd.txt",
+    row = [SOURCE_ID, SOURCE_TITLE, "金奉乾 包雨纯", 2025, "newspaper overview", "zh", SOURCE_FILE,
            "bd681d9d3e16dc9cfb2dbf4abf284caec1501b39612b76b60b821001266d05d7"]  # fmt: skip
     return pd.DataFrame([row], columns=SOURCE_COLUMNS)
 
@@ -260,3 +261,31 @@ def replace_value(frame: pd.DataFrame, indicator_id: str, value: float) -> pd.Da
     frame.loc[mask, "value"] = float(value)
     frame.loc[mask, "value_as_written"] = str(value)
     return frame
+
+
+# What previous_build() changes: the previous build had 900 nurses, had no parking ratio yet,
+# and had one education figure since removed.
+CHANGED_ID, CHANGED_OLD = "health_trained_nurses", 900.0
+NEW_ID = "urban_parking_ratio"
+REMOVED_ID, REMOVED_ZH, REMOVED_EN = "education_old_canteens", "旧食堂改造", "Old canteens renovated"
+
+
+def previous_build(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The current figures as an earlier build had them: one value differs, one is missing, one extra."""
+    previous = replace_value(indicators, CHANGED_ID, CHANGED_OLD)
+    previous = previous[previous["indicator_id"] != NEW_ID]
+    extra = previous[previous["theme"] == "education"].iloc[[0]].assign(
+        indicator_id=REMOVED_ID, name_zh=REMOVED_ZH, name_en=REMOVED_EN, value=12.0, unit="projects",
+        qualifier="exact", value_as_written="12项",
+    )  # fmt: skip
+    return pd.concat([previous, extra], ignore_index=True)
+
+
+def write_previous(out_dir: Path, processed_dir: Path) -> Path:
+    """A previous build's processed folder beside ``processed_dir`` (see :func:`previous_build`)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous_build(pd.read_parquet(Path(processed_dir) / "indicators.parquet")).to_parquet(
+        out_dir / "indicators.parquet", index=False
+    )
+    return out_dir

@@ -363,3 +363,9 @@ def test_the_schema_refuses_a_repeated_key(bundled):
     frame = _one_figure(bundled)
     with pytest.raises(pandera.errors.SchemaError):
         contract.schema("indicators").validate(pd.concat([frame, frame], ignore_index=True))
+
+
+def test_schema_allows_every_qualifier_of_the_reference_table():
+    words = pd.DataFrame({"qualifier": sorted(reference.qualifiers())})
+    assert {"at_least", "at_most"} <= set(words["qualifier"])
+    contract.schema("indicators").columns["qualifier"].validate(words)  # raises SchemaError on an unknown one

@@ -80,6 +80,8 @@ def _figure(value, unit, qualifier="exact", high=float("nan")):
         (_figure(500, "persons", "about"), "约500人", "about 500 persons"),
         (_figure(20, "institutions", "less_than"), "不足20所", "less than 20 institutions"),
         (_figure(5, "platforms", "at_least"), "至少5个", "at least 5 platforms"),
+        (_figure(100, "persons", "at_most"), "100人以下", "at most 100 persons"),
+        (_figure(2, "percent", "at_most"), "2%以下", "at most 2%"),
         (_figure(2, "years_of_age", "range", 3), "2至3岁", "2–3 years of age"),
         (_figure(70, "percent"), "70%", "70%"),
         (_figure(1.22, "ratio"), "1:1.22", "1:1.22"),
@@ -97,6 +99,8 @@ def test_format_value_without_unit_keeps_the_qualifier():
     figure = _figure(1000, "persons", "more_than")
     assert commentary.format_value(figure, "zh", unit=False) == "1000多"
     assert commentary.format_value(figure, "en", unit=False) == "more than 1,000"
+    figure = _figure(100, "persons", "at_most")
+    assert commentary.format_value(figure, "zh", unit=False) == "100以下"
 
 
 # ---------------------------------------------------------------- templates

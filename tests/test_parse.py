@@ -126,6 +126,10 @@ def test_arabic_numbers(raw: str, value: float) -> None:
         ("三万", 30000),
         ("三亿五千万", 350_000_000),
         ("百", 100),
+        ("七十三点五", 73.5),  # 点 is the decimal point, not a unit word
+        ("零点五", 0.5),
+        ("一百点零五", 100.05),
+        ("三点五万", 35000),
     ],
 )
 def test_chinese_numerals(raw: str, value: float) -> None:
@@ -172,6 +176,10 @@ def test_multipliers(raw: str, value: float, counter: str) -> None:
         ("不足10", 10, "less_than", ""),
         ("不到10", 10, "less_than", ""),
         ("至少3", 3, "at_least", ""),
+        ("5万户以上", 50000, "at_least", "户"),
+        ("60岁以上", 60, "at_least", "岁"),
+        ("100人以下", 100, "at_most", "人"),
+        ("10以下", 10, "at_most", ""),
         ("近八成", 8, "about", "成"),
         ("约1.2万", 12000, "about", ""),
         ("近２０", 20, "about", ""),
@@ -191,6 +199,10 @@ def test_qualifiers(raw: str, value: float, qualifier: str, counter: str) -> Non
         ("12.5%", 12.5, "exact"),
         ("约70%", 70, "about"),
         ("70%左右", 70, "about"),
+        ("七十三点五%", 73.5, "exact"),
+        ("2%以下", 2, "at_most"),
+        ("95%以上", 95, "at_least"),
+        ("七十三点五％", 73.5, "exact"),
     ],
 )
 def test_percentages(raw: str, value: float, qualifier: str) -> None:
@@ -224,6 +236,7 @@ def test_ratios(raw: str, value: float) -> None:
         ("12㎡/人", 12, "㎡/人"),
         ("5 units", 5, "units"),
         ("１２人", 12, "人"),
+        ("七十三点五分", 73.5, "分"),  # the counter is 分, not 点五分
     ],
 )
 def test_counters(raw: str, value: float, counter: str) -> None:
@@ -309,6 +322,7 @@ def test_spreadsheet_errors(raw: str) -> None:
         ("三四", parse.ERROR_CHINESE_NUMERAL),
         ("十十", parse.ERROR_CHINESE_NUMERAL),
         ("2至三四", parse.ERROR_CHINESE_NUMERAL),
+        ("七十三点两", parse.ERROR_CHINESE_NUMERAL),
         ("约1000多", parse.ERROR_TWO_QUALIFIERS),
         ("不足10余", parse.ERROR_TWO_QUALIFIERS),
         ("70%人", parse.ERROR_PERCENT_AND_UNIT),
@@ -328,7 +342,23 @@ def assert_error(raw: str, rule: str) -> None:
 
 # --- helpers ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "text", ["", "三四", "十十", "百千", "零五", "五零", "一千零零五", "亿万", "一万一万", "八x", "12"]
+    "text",
+    [
+        "",
+        "三四",
+        "十十",
+        "百千",
+        "零五",
+        "五零",
+        "一千零零五",
+        "亿万",
+        "一万一万",
+        "八x",
+        "12",
+        "点五",
+        "三点",
+        "三点十",
+    ],
 )
 def test_chinese_to_number_rejects(text: str) -> None:
     with pytest.raises(ValueError):
@@ -353,18 +383,19 @@ def test_multiplier_value(word: str, factor: float) -> None:
 def test_qualifier_words_come_from_the_reference_table() -> None:
     words = qualifier_words()
     assert words.prefix["约"] == "about" and words.suffix["多"] == "more_than"
-    assert set(words.qualifiers) == {"more_than", "about", "less_than", "at_least"}
+    assert words.suffix["以上"] == "at_least" and words.suffix["以下"] == "at_most"
+    assert set(words.qualifiers) == {"more_than", "about", "less_than", "at_least", "at_most"}
     assert words.usual["more_than"] == ("suffix", "多") and words.usual["about"] == ("prefix", "约")
 
 
 def test_a_new_qualifier_word_needs_no_code(tmp_path, monkeypatch) -> None:
     table = (REFERENCE_DIR / "qualifiers.csv").read_text(
         encoding="utf-8"
-    ) + "at_least,suffix,以上,以上,and above\n"
+    ) + "more_than,suffix,开外,开外,more than\n"
     (tmp_path / "qualifiers.csv").write_text(table, encoding="utf-8")
     words = qualifier_words(tmp_path)
     monkeypatch.setattr(parse, "qualifier_words", lambda: words)
-    check("60岁以上", 60, NAN, "at_least", "岁", "number")
+    check("60岁开外", 60, NAN, "more_than", "岁", "number")
 
 
 @pytest.mark.parametrize(

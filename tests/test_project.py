@@ -42,8 +42,8 @@ NOT_IMPORTED = {
     "runtime": {"mplfonts", "ipykernel", "jupyterlab"},  # a font resource, the kernel, the analyst's UI
     "dev": {"ruff", "pre-commit"},  # command-line tools
 }
-# Local helper modules of the test suite.
-TEST_HELPERS = {"browser_support", "notebook_runs", "processed_fixture", "conftest"}
+# Local modules the tests import: their own helpers and the benchmark scripts.
+LOCAL_MODULES = {p.stem for folder in ("tests", "benchmarks") for p in (ROOT / folder).glob("*.py")}
 
 
 def _third_party_imports(folder) -> set[str]:
@@ -58,7 +58,7 @@ def _third_party_imports(folder) -> set[str]:
             else:
                 continue
             found |= {name.split(".")[0] for name in names}
-    local = {"wuwei_analysis", *TEST_HELPERS}
+    local = {"wuwei_analysis", *LOCAL_MODULES}
     return {_name(DISTRIBUTIONS.get(n, n)) for n in found - set(sys.stdlib_module_names) - local}
 
 

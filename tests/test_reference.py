@@ -13,24 +13,35 @@ from wuwei_analysis.build import site_index
 
 PACKAGE = config.PACKAGE_DIR
 REFERENCE_FILES = sorted(p.name for p in config.REFERENCE_DIR.glob("*.csv"))
-# Catalogue files read by the report modules' own loaders, not by reference.py.
-CATALOGUE_FILES = {"headlines.csv", "indicators.csv", "indicator_groups.csv"}
+# The mappings every stage shares; files of one stage (the indicator catalogue, the extractor's
+# keywords) are read by that stage's own module, still exactly one.
+SHARED_FILES = {"regions.csv", "units.csv", "themes.csv", "statuses.csv", "qualifiers.csv", "headers.csv"}
+SHARED_FILES |= {"labels.csv"}
 # Readers still outside reference.py, each on its way out in a parallel branch of issue 9: when
 # commentary calls reference.qualifier_words().usual, delete the entry (the test fails until then).
 PENDING = {"qualifiers.csv": {"report/commentary.py"}}
 
 
-# --- one reader per file ---------------------------------------------------------------------------
+def _readers(name: str) -> set[str]:
+    """Modules that build a path to ``name`` (``folder / "name.csv"``) or read it with ``_rows``."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            joined = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and node.right
+            rows = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_rows" and node.args[0]
+            for part in (joined, rows):
+                if isinstance(part, ast.Constant) and part.value == name:
+                    found.add(str(path.relative_to(PACKAGE)))
+    return found
 
 
-@pytest.mark.parametrize("name", [n for n in REFERENCE_FILES if n not in CATALOGUE_FILES])
-def test_only_reference_py_names_a_reference_file(name):
-    named_in = {
-        str(path.relative_to(PACKAGE))
-        for path in PACKAGE.rglob("*.py")
-        if f'"{name}"' in path.read_text(encoding="utf-8")
-    }
-    assert named_in == {"reference.py", *PENDING.get(name, ())}
+@pytest.mark.parametrize("name", REFERENCE_FILES)
+def test_each_reference_file_has_one_reader(name):
+    readers = _readers(name) - PENDING.get(name, set())
+    assert len(readers) == 1, f"{name} is read by {sorted(readers) or 'no module'}"
+    if name in SHARED_FILES:
+        assert readers == {"reference.py"}
+    assert _readers(name) & PENDING.get(name, set()) == PENDING.get(name, set()), "PENDING is out of date"
 
 
 def test_theme_ids_are_the_rows_of_themes_csv_in_report_order():
@@ -154,7 +165,9 @@ def _label_reads() -> tuple[set[tuple[str, ...]], set[str]]:
                 key = node.slice.value if name in KEY_HOLDERS else None
             elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in KEY_TAKERS:
                 key = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
-            if isinstance(key, str) and groups:
+            if isinstance(key, str) and "." in key and key.split(".")[0] in LABEL_GROUPS:
+                asked.add((key,))  # a whole key: labels = reference.labels(lang); labels["page.no_sources"]
+            elif isinstance(key, str) and groups:
                 asked.add(tuple(f"{group}.{key}" for group in groups))
     return asked, constants
 

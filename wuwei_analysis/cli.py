@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from wuwei_analysis import config
+from wuwei_analysis import __version__, config
+from wuwei_analysis import extract as extract_module
 from wuwei_analysis.build import run as build_module
 from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
 
@@ -60,8 +61,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build_module.run_build(build_module.options_from_args(args))
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    options = extract_module.Options(args.source_id, args.region, args.year)
+    print(extract_module.run(args.article, args.out, options))
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wuwei", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     clean = commands.add_parser("clean", help="clean data/raw into data/processed")
@@ -78,6 +86,14 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="clean, run every notebook, render HTML reports")
     build_module.add_build_arguments(build)
     build.set_defaults(func=cmd_build)
+
+    extract = commands.add_parser("extract", help="draft figure rows from an article, for review")
+    extract.add_argument("article", type=Path, help="a .txt (UTF-8 or GB18030) or .html article")
+    extract.add_argument("--out", type=Path, required=True, help="the draft CSV (never inside data/raw/)")
+    extract.add_argument("--source-id", default="", help="id of the article in sources.csv")
+    extract.add_argument("--region", default="", help="region when the text does not name one")
+    extract.add_argument("--year", default="", help="year when the text does not say")
+    extract.set_defaults(func=cmd_extract)
     return parser
 
 

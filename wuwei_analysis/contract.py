@@ -47,7 +47,11 @@ INDICATORS = (
     Column("unit", str, "Canonical unit id (data/reference/units.csv)"),
     Column("unit_zh", str, "Unit name in Chinese", needed=False),
     Column("unit_en", str, "Unit name in English", needed=False),
-    Column("qualifier", str, "exact, more_than (多/余/逾), about (约/近/左右), less_than, at_least, range"),
+    Column(
+        "qualifier",
+        str,
+        "exact, more_than (多/余/逾), about (约/近/左右), less_than, at_least (以上/至少), at_most (以下), range",
+    ),
     Column(
         "status", str, "achieved, planned, cumulative, in_progress, or unstated when the source does not say"
     ),

@@ -12,7 +12,7 @@ A reader opens the file offline, from mail or an intranet page. So the report:
   security policy lets a browser load nothing but embedded images and inline styles, and run
   no script, should anything have slipped through;
 - has one short header (title, region, year, build time): the notebook's own title block is
-  left out (see :data:`PAGE_HEADER_METADATA`);
+  left out (see :data:`wuwei_analysis.report.html.PAGE_HEADER_METADATA`);
 - is checked: :func:`find_external_references` must find nothing, or the report fails.
 
 nbconvert and BeautifulSoup are imported when a report is rendered, not at import time.
@@ -37,17 +37,10 @@ REMOVED_CELL_TAGS = frozenset(
 )
 REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
 
+
 # Output metadata the report library sets. The notebook's own title block is left out of the
 # HTML, whose page header (title, region, year, build time) replaces it; a chart's description
-# becomes its ``alt`` text.
-PAGE_HEADER_METADATA = {"wuwei": {"part": "header"}}
-
-
-def image_metadata(alt: str) -> dict[str, Any]:
-    """Output metadata that gives an image output its description in the HTML report."""
-    return {"wuwei": {"alt": str(alt)}}
-
-
+# becomes its ``alt`` text (see wuwei_analysis.report.html: PAGE_HEADER_METADATA, image_metadata).
 def _is_page_header(output: Any) -> bool:
     return (output.get("metadata") or {}).get("wuwei", {}).get("part") == "header"
 

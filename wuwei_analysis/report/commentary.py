@@ -103,6 +103,10 @@ def _qualifier_words() -> dict[str, tuple[str, str]]:
     return words
 
 
+# Suffix qualifier words that follow the unit (20人以下, 5%以下); 多 and 余 sit before it (1000多人).
+_AFTER_UNIT_WORDS = frozenset({"以上", "以下", "左右"})
+
+
 def _unit_names(row: pd.Series | dict) -> tuple[str, str]:
     unit = str(row.get("unit", ""))
     known = reference.units().get(unit)
@@ -137,13 +141,14 @@ def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
         number = f"1:{number}"
     if lang == "zh":
         position, word = _qualifier_words().get(qualifier, ("", ""))
+        after = word if position == "suffix" and word in _AFTER_UNIT_WORDS else ""
         if position == "prefix":
             number = word + number
-        elif position == "suffix":
+        elif position == "suffix" and not after:
             number = number + word
         if unit_id == "percent":
-            return number + "%"
-        return number + (unit_zh if unit and unit_id != "ratio" else "")
+            return number + "%" + after
+        return number + (unit_zh if unit and unit_id != "ratio" else "") + after
     words = reference.qualifiers().get(qualifier, {}).get("name_en", "") if qualifier != "range" else ""
     text = f"{words} {number}".strip()
     if unit_id == "percent":

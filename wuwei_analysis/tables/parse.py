@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,9 @@ CHINESE_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}  # groups of four digits
 _CHINESE_CHARS = (
     frozenset(CHINESE_DIGITS) | CHINESE_ZEROS | frozenset(CHINESE_UNITS) | frozenset(CHINESE_BIG_UNITS)
 )
+# 点 is the decimal point of a Chinese numeral (七十三点五); only digits may follow it, then an
+# optional 万/亿 (三点五万).
+CHINESE_POINT = "点"
 # Words that scale an Arabic number: 1.2万, 3亿, 2千, 5百万. (十 after digits is not written.)
 MULTIPLIERS = {"百": 100, "千": 1000, **CHINESE_BIG_UNITS}
 
@@ -108,13 +112,15 @@ _COUNTER = rf"[{_CJK}A-Za-z/\x{{E000}}]+?"  # lazy, so a suffix qualifier after 
 
 
 def chinese_to_number(text: str) -> float:
-    """Value of a Chinese numeral: 八, 十二, 七十三, 一千零五, 两千, 一万二千, 三亿五千万, 〇.
+    """Value of a Chinese numeral: 八, 十二, 七十三, 一千零五, 两千, 一万二千, 三亿五千万, 〇, 七十三点五.
 
     A leading unit stands for one of it (十二, 百, 万); the spoken elision of the last unit is read
     too (两千五 = 2500, 一万二 = 12000).
     Raises ValueError when `text` is not a well-formed numeral (unknown character, two digits in a
     row such as 三四, units out of order such as 十百, a stray or leading 零).
     """
+    if CHINESE_POINT in text:
+        return _chinese_decimal(text)
     if not text or not set(text) <= _CHINESE_CHARS:
         raise ValueError(f"not a Chinese numeral: {text!r}")
     if text[0] in CHINESE_ZEROS or text[-1] in CHINESE_ZEROS:
@@ -171,6 +177,17 @@ def chinese_to_number(text: str) -> float:
     return float(above_wan + wan + section + flush())
 
 
+def _chinese_decimal(text: str) -> float:
+    """七十三点五 -> 73.5, 零点五 -> 0.5, 三点五万 -> 35000: digits after 点, then an optional 万/亿."""
+    whole, _, rest = text.partition(CHINESE_POINT)
+    fraction = rest.rstrip("".join(CHINESE_BIG_UNITS))
+    digits = {**{z: 0 for z in CHINESE_ZEROS}, **CHINESE_DIGITS}
+    if not whole or not fraction or any(c not in digits or c == "两" for c in fraction):
+        raise ValueError(f"not a Chinese decimal numeral: {text!r}")
+    number = Decimal(f"{int(chinese_to_number(whole))}.{''.join(str(digits[c]) for c in fraction)}")
+    return float(number * Decimal(int(multiplier_value(rest[len(fraction) :]))))
+
+
 def multiplier_value(word: str) -> float:
     """Factor of a multiplier word after Arabic digits: '' -> 1, 万 -> 1e4, 百万 -> 1e6, 万亿 -> 1e12."""
     factor = 1.0
@@ -183,7 +200,7 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
     """Parse a column of raw figure strings; one output row per input row, same index.
 
     Columns: ``value`` and ``value_high`` (float64; ``value_high`` only for ranges), ``qualifier``
-    (``exact``, ``more_than``, ``about``, ``less_than``, ``at_least``, ``range``; '' for missing and
+    (``exact``, ``more_than``, ``about``, ``less_than``, ``at_least``, ``at_most``, ``range``; '' for missing and
     error rows), ``counter`` (the unit word written after the number, '%' for percentages, '' if
     none), ``kind`` (one of `KINDS`) and ``error`` ('' or the rule the string broke).
     A ratio ``a:b`` has value b/a. The input is not modified.
@@ -297,6 +314,7 @@ def _value_pattern(words: QualifierWords) -> str:
         return "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
 
     chinese = "[" + "".join(sorted(_CHINESE_CHARS)) + "]+"
+    chinese += f"(?:{CHINESE_POINT}[" + "".join(sorted(CHINESE_ZEROS | set(CHINESE_DIGITS))) + "]+[万亿]*)?"
     multipliers = "[" + "".join(MULTIPLIERS) + "]*"
 
     def side(name: str) -> str:

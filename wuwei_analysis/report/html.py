@@ -1,0 +1,164 @@
+"""The HTML pieces of a report: title block, sections, paragraphs and tables, and how they are shown.
+
+Every function returns :class:`~markupsafe.Markup` in which data-derived text is
+escaped; a cell that is already Markup (a citation marker built by this package)
+is kept as it is. The pieces carry ``wuwei-*`` classes styled by
+``templates/report/parts.css``, the one stylesheet of the parts, used both in
+JupyterLab (inlined in the title block) and on the published pages.
+
+The output metadata here is the contract with the HTML export
+(:mod:`wuwei_analysis.build.export`): it leaves the title block out, the page's
+own header says the same, and gives each chart its description as ``alt`` text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from wuwei_analysis import config
+
+STYLESHEET = config.TEMPLATES_DIR / "report" / "parts.css"
+STYLE = Markup("<style>\n{}</style>").format(Markup(STYLESHEET.read_text(encoding="utf-8")))
+
+
+# Output metadata the HTML export reads: the notebook's title block is left out of the page,
+# whose header (title, region, year, build time) replaces it; a chart's description becomes its
+# ``alt`` text.
+PAGE_HEADER_METADATA = {"wuwei": {"part": "header"}}
+
+# A column whose every cell is at most this wide (in em: a CJK character is 1, others about 0.55)
+# is kept on one line; wider columns wrap. Short values (places, numbers, statuses) then never
+# break after one character in a narrow column.
+NOWRAP_EM = 12.0
+
+
+def image_metadata(alt: str) -> dict[str, Any]:
+    """Output metadata that gives an image output its description in the HTML report."""
+    return {"wuwei": {"alt": str(alt)}}
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def paragraph(text: str) -> Markup:
+    """One paragraph of (escaped) text."""
+    return Markup("<p>{}</p>").format(text)
+
+
+def header_html(lang: str, title: str, subtitle: str) -> Markup:
+    """A report's title block with the parts' stylesheet (shown in JupyterLab, left out of the page)."""
+    return STYLE + Markup('<header class="wuwei-report" lang="{}"><h1>{}</h1><p class="wuwei-sub">{}</p></header>').format(
+        config.HTML_LANG[lang], title, subtitle
+    )  # fmt: skip
+
+
+def section_html(key: str, heading: str, body: Markup) -> Markup:
+    """A titled report section; ``key`` names its CSS class."""
+    return (
+        Markup('<section class="wuwei-report wuwei-{}"><h2>{}</h2>').format(key, heading)
+        + body
+        + Markup("</section>")
+    )
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _width_em(cell: object) -> float:
+    text = Markup(cell).striptags() if isinstance(cell, Markup) else str(cell)
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+
+
+def _short_columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> set[int]:
+    return {
+        i
+        for i, header in enumerate(headers)
+        if max((_width_em(row[i]) for row in rows if i < len(row)), default=0.0) <= NOWRAP_EM
+        and _width_em(header) <= NOWRAP_EM
+    }
+
+
+def _cell(tag: str, value: object, short: bool) -> Markup:
+    if short:
+        return Markup('<{0} class="wuwei-nowrap">{1}</{0}>').format(Markup(tag), value)
+    return Markup("<{0}>{1}</{0}>").format(Markup(tag), value)
+
+
+def _row(cells: Sequence[object], short: set[int], row_id: str | None = None) -> Markup:
+    start = Markup('<tr id="{}">').format(row_id) if row_id else Markup("<tr>")
+    return start + Markup("").join(_cell("td", c, i in short) for i, c in enumerate(cells)) + Markup("</tr>")
+
+
+def table_html(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    css: str,
+    row_ids: Sequence[str] | None = None,
+) -> Markup:
+    """An HTML table in the report's style; every cell is escaped unless it is already Markup.
+
+    Columns of short values carry ``class="wuwei-nowrap"`` (see :data:`NOWRAP_EM`);
+    ``row_ids`` give each body row an ``id`` (the target of a link).
+    """
+    short = _short_columns(headers, rows)
+    head = Markup("").join(_cell("th", h, i in short) for i, h in enumerate(headers))
+    ids = list(row_ids) if row_ids is not None else [None] * len(rows)
+    body = Markup("").join(_row(cells, short, row_id) for cells, row_id in zip(rows, ids, strict=True))
+    return Markup('<table class="wuwei-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        css, head, body
+    )
+
+
+def _source_cell(value: object) -> object:
+    """Blank for a missing value; a year stays 2025 when a missing one made its column float."""
+    if pd.isna(value):
+        return ""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str) -> Markup:
+    """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order.
+
+    Each row's ``id`` is the target of its citation markers; ``empty`` is said when nothing is cited.
+    """
+    from wuwei_analysis.report.commentary import anchor
+
+    if sources.empty:
+        return paragraph(empty)
+    rows, ids = [], []
+    for _, row in sources.iterrows():
+        cells = [
+            f"[{int(row['number'])}]",
+            row.get("title", ""),
+            row.get("authors", ""),
+            row.get("year", ""),
+            row.get("kind", ""),
+            row.get("file", ""),
+            str(_source_cell(row.get("sha256", "")))[:12],
+        ]
+        rows.append([_source_cell(c) for c in cells])
+        ids.append(anchor(int(row["number"])))
+    return table_html(headers, rows, "wuwei-sources", row_ids=ids)
+
+
+# ---------------------------------------------------------------- notebook output
+
+
+def display_html(html: Markup, metadata: dict | None = None) -> None:
+    """Show escaped HTML as a notebook output (the only kind of output reports use)."""
+    from IPython.display import HTML, display
+
+    display(HTML(str(html)), metadata=metadata)
+
+
+def display_png(path: Path, title: str) -> None:
+    """Show a saved chart; its title becomes the image's description in the HTML report."""
+    from IPython.display import Image, display
+
+    display(Image(data=Path(path).read_bytes(), format="png"), metadata=image_metadata(title))
