@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wuwei_analysis import config  # noqa: E402
+from wuwei_analysis import config, reference  # noqa: E402
 from wuwei_analysis.build import inputs as build_inputs  # noqa: E402
 from wuwei_analysis.build import run as build  # noqa: E402
 
@@ -106,11 +106,13 @@ def _timed(fn, *args) -> float:
 
 
 def _setup(tmp: Path, use_fixtures: bool) -> dict:
-    real = all((config.NOTEBOOKS_DIR / f"{theme}.ipynb").is_file() for theme in config.THEMES)
+    real = all((config.NOTEBOOKS_DIR / f"{theme}.ipynb").is_file() for theme in reference.theme_ids())
     reports, processed = tmp / "reports", tmp / "processed"
     if real and not use_fixtures:
         themes = [
-            t for t in (*config.THEMES, config.SUMMARY) if (config.NOTEBOOKS_DIR / f"{t}.ipynb").is_file()
+            t
+            for t in (*reference.theme_ids(), config.SUMMARY)
+            if (config.NOTEBOOKS_DIR / f"{t}.ipynb").is_file()
         ]
         return {
             "kind": "real",
@@ -123,19 +125,23 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
         }
     notebooks = tmp / "notebooks"
     notebooks.mkdir()
-    for theme in config.THEMES:
+    for theme in reference.theme_ids():
         shutil.copyfile(FIXTURES / "theme.ipynb", notebooks / f"{theme}.ipynb")
     shutil.copyfile(FIXTURES / "summary.ipynb", notebooks / "summary.ipynb")
     processed.mkdir()
     rows = ["theme,indicator_id,region_code,year,value"]
-    rows += [f"{theme},{theme}_{i},620600,2025,{i * 7 % 11 + 1}" for theme in config.THEMES for i in range(4)]
+    rows += [
+        f"{theme},{theme}_{i},620600,2025,{i * 7 % 11 + 1}"
+        for theme in reference.theme_ids()
+        for i in range(4)
+    ]
     (processed / "indicators.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     import pandas as pd
 
     pd.read_csv(processed / "indicators.csv").to_parquet(processed / "indicators.parquet", index=False)
     return {
         "kind": "fixture",
-        "themes": [*config.THEMES, config.SUMMARY],
+        "themes": [*reference.theme_ids(), config.SUMMARY],
         "notebooks": notebooks,
         "raw": tmp,
         "processed": processed,

@@ -54,7 +54,18 @@ def synthetic_raw(folder: Path, rows: int, seed: int = SEED) -> Path:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(
-        [["bench_synthetic", "基准测试用合成数据（非真实数字）", "benchmark", "2025", "synthetic", "zh", "", ""]],
+        [
+            [
+                "bench_synthetic",
+                "基准测试用合成数据（非真实数字）",
+                "benchmark",
+                "2025",
+                "synthetic",
+                "zh",
+                "",
+                "",
+            ]
+        ],
         columns=["来源编号", "标题", "作者", "年份", "类型", "语言", "文件", "校验和"],
     ).to_csv(folder / "sources.csv", index=False)
     forms = rng.integers(0, len(VALUES), rows)

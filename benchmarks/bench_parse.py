@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 from pyarrow import feather
 
+from wuwei_analysis.reference import qualifier_words
 from wuwei_analysis.tables.parse import (
     MISSING_TOKENS,
     RANGE_SEPARATORS,
     RATIO_SEPARATORS,
     SPREADSHEET_ERRORS,
     chinese_to_number,
-    load_qualifier_words,
     multiplier_value,
     parse_values,
 )
@@ -123,7 +123,7 @@ def synthetic_column(rows: int, seed: int = SEED) -> pd.Series:
 
 
 # --- baseline: a straightforward per-value parser of the same forms -------------------------------
-_WORDS = load_qualifier_words()
+_WORDS = qualifier_words()
 _ONE = re.compile(
     r"(?P<pre>{pre})?\s*(?P<a>[-+−]?(?:[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|[零〇一二两三四五六七八九十百千万亿]+))"
     r"(?P<am>[百千万亿]*)\s*(?P<ap>%?)"

@@ -26,14 +26,16 @@ import pandas as pd
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 from wuwei_analysis.build import run as build
 from wuwei_analysis.build import site_index as build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = config.PROJ_ROOT / "screenshots"
-REPORTS = tuple(f"{lang}/{theme}" for lang in config.LANGS for theme in (*config.THEMES, config.SUMMARY))
+REPORTS = tuple(
+    f"{lang}/{theme}" for lang in config.LANGS for theme in (*reference.theme_ids(), config.SUMMARY)
+)
 PAGES = ("index", *REPORTS)
 ESCAPED_THEMES = ("health", config.SUMMARY)
 ESCAPED = tuple(f"{lang}/{theme}" for lang in config.LANGS for theme in ESCAPED_THEMES)
@@ -188,7 +190,7 @@ def test_nothing_external_no_errors_no_script(visits, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_language_and_title(visits, page):
     measures = _visit(visits, page).measures
-    assert measures["lang"] == build_site.HTML_LANG[_lang(page)]
+    assert measures["lang"] == config.HTML_LANG[_lang(page)]
     title = measures["title"]
     if page == "index":
         assert "武威" in title and "Wuwei" in title

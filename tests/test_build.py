@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wuwei_analysis import config, errors
+from wuwei_analysis import config, errors, reference
 from wuwei_analysis.build import export as build_html
 from wuwei_analysis.build import inputs as build_inputs
 from wuwei_analysis.build import run as build
@@ -726,7 +726,7 @@ def test_command_line_options():
     assert options.clean is False and options.dry_run is True and options.reports_dir == Path("out")
 
     defaults = build.options_from_args(parser.parse_args([]))
-    assert defaults.langs == config.LANGS and defaults.themes == (*config.THEMES, config.SUMMARY)
+    assert defaults.langs == config.LANGS and defaults.themes == (*reference.theme_ids(), config.SUMMARY)
     assert defaults.reports_dir == config.REPORTS_DIR and defaults.jobs is None and defaults.timeout == 600
     with pytest.raises(SystemExit):
         parser.parse_args(["--jobs", "0"])

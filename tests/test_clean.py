@@ -9,12 +9,17 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pandera.errors
 import pytest
 
-from wuwei_analysis import config
+from wuwei_analysis import config, contract, reference
 from wuwei_analysis.cli import main
+from wuwei_analysis.contract import column_names
 from wuwei_analysis.errors import DataError
-from wuwei_analysis.tables.clean import INDICATOR_COLUMNS, MEASURE_COLUMNS, check, clean, process, raw_files
+from wuwei_analysis.tables.clean import check, clean, process, raw_files, reference_warnings
+
+INDICATOR_COLUMNS = column_names("indicators")
+MEASURE_COLUMNS = column_names("measures")
 
 HEADER = "主题,指标代码,指标名称,英文名称,地区,年份,数值,单位,状态,来源,引文"
 GOOD_ROW = (
@@ -84,7 +89,7 @@ def test_every_theme_is_covered_by_figures_or_measures(bundled):
     result, _ = bundled
     with_figures = set(result.indicators["theme"])
     with_measures = set(result.measures["theme"])
-    assert with_figures | with_measures == set(config.THEMES)
+    assert with_figures | with_measures == set(reference.theme_ids())
     # The source states no figures for these two themes; none may be invented.
     assert not with_figures & {"employment", "social_security"}
 
@@ -282,6 +287,23 @@ def test_cli_check_prints_a_table(tmp_path, capsys):
 
 def test_cli_check_bundled_data_is_clean(capsys):
     assert main(["check"]) == 0
+    assert "warning" not in capsys.readouterr().err, "every place and unit of the reference data is used"
+
+
+def test_cli_check_warns_about_reference_rows_no_table_uses_and_still_passes(tmp_path, capsys):
+    raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW}\n")
+    assert main(["check", str(raw)]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^warning: regions.csv: rows used by no table: .*凉州区武南镇", err, re.MULTILINE)
+    assert "武威城区" not in err and "武威市" not in err  # used, and an administrative region
+    assert re.search(r"^warning: units.csv: rows used by no table: persons, ", err, re.MULTILINE)
+    assert "parks" not in err.split("units.csv")[1]  # 游园 is an alias of parks
+
+
+def test_a_unit_read_from_the_value_counts_as_used(tmp_path):
+    row = GOOD_ROW.replace(",46个,游园,", ",1000多人,,").replace("46个", "1000多人")
+    warnings = reference_warnings([make_raw(tmp_path, f"{HEADER}\n{row}\n")])
+    assert "persons" not in next(w for w in warnings if w.startswith("units.csv"))
 
 
 def test_committed_processed_data_matches_the_raw_tables(bundled):
@@ -298,10 +320,52 @@ def test_committed_processed_data_matches_the_raw_tables(bundled):
         )
 
 
-def test_schema_allows_every_qualifier_of_the_reference_table():
-    from wuwei_analysis import reference
-    from wuwei_analysis.tables import schema
+# --- the processed-data contract (contract.py) ---------------------------------------------------
 
+
+def test_the_report_needs_the_core_columns_of_each_file():
+    assert contract.required_columns("indicators.parquet") == (
+        "theme", "indicator_id", "name_zh", "name_en", "region_code", "region_zh", "region_en", "year",
+        "value", "value_high", "unit", "qualifier", "status", "source_id", "quote",
+    )  # fmt: skip
+    assert contract.required_columns("measures.parquet") == (
+        "theme", "region_code", "region_zh", "region_en", "name_zh", "name_en", "source_id", "quote",
+    )  # fmt: skip
+    assert contract.required_columns("sources.parquet") == ("source_id", "title")
+
+
+def test_every_indicator_column_has_a_description():
+    assert all(contract.descriptions("indicators").values())
+    assert list(contract.descriptions("indicators")) == INDICATOR_COLUMNS
+
+
+def _one_figure(bundled) -> pd.DataFrame:
+    return bundled[0].indicators.head(1)
+
+
+@pytest.mark.parametrize(
+    "column, value", [("status", "rumoured"), ("qualifier", "roughly"), ("theme", "sport")]
+)
+def test_the_schema_refuses_words_outside_the_reference_vocabularies(bundled, column, value):
+    frame = _one_figure(bundled).assign(**{column: value})
+    with pytest.raises(pandera.errors.SchemaError, match=column):
+        contract.schema("indicators").validate(frame)
+
+
+def test_the_schema_reads_its_vocabularies_from_the_reference_data(bundled, monkeypatch):
+    frame = _one_figure(bundled).assign(status="rumoured")
+    statuses = {**reference.statuses(), "rumoured": {"name_zh": "传闻", "name_en": "rumoured"}}
+    monkeypatch.setattr(reference, "statuses", lambda: statuses)
+    contract.schema("indicators").validate(frame)
+
+
+def test_the_schema_refuses_a_repeated_key(bundled):
+    frame = _one_figure(bundled)
+    with pytest.raises(pandera.errors.SchemaError):
+        contract.schema("indicators").validate(pd.concat([frame, frame], ignore_index=True))
+
+
+def test_schema_allows_every_qualifier_of_the_reference_table():
     words = pd.DataFrame({"qualifier": sorted(reference.qualifiers())})
     assert {"at_least", "at_most"} <= set(words["qualifier"])
-    schema.INDICATORS.columns["qualifier"].validate(words)  # raises SchemaError on an unknown one
+    contract.schema("indicators").columns["qualifier"].validate(words)  # raises SchemaError on an unknown one

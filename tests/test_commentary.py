@@ -9,7 +9,7 @@ import pandas as pd
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 from wuwei_analysis.report import commentary
 
 NAMES = {"zh": "武威市", "en": "Wuwei City"}
@@ -107,13 +107,13 @@ def test_format_value_without_unit_keeps_the_qualifier():
 
 
 def test_every_theme_has_a_template_per_language():
-    for theme in config.THEMES:
+    for theme in reference.theme_ids():
         for lang in config.LANGS:
             assert (config.TEMPLATES_DIR / "commentary" / commentary.template_name(theme, lang)).is_file()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("theme", config.THEMES)
+@pytest.mark.parametrize("theme", reference.theme_ids())
 def test_commentary_states_every_figure_with_a_citation(theme, lang):
     html = _build(theme, lang)
     figures = commentary.in_report_order(_rows(pf.indicators(), theme), theme)

@@ -23,9 +23,9 @@ import processed_fixture as pf
 import pytest
 from notebook_runs import Run, execute_all
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 
-THEMES = config.THEMES
+THEMES = reference.theme_ids()
 LANGS = config.LANGS
 NOTEBOOKS = {theme: config.NOTEBOOKS_DIR / f"{theme}.ipynb" for theme in THEMES}
 LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wuwei_analysis.config import REFERENCE_DIR
+from wuwei_analysis.reference import qualifier_words
 from wuwei_analysis.tables import parse
 from wuwei_analysis.tables.parse import (
     KINDS,
     OUTPUT_COLUMNS,
     chinese_to_number,
-    load_qualifier_words,
     multiplier_value,
     parse_values,
 )
@@ -393,17 +394,20 @@ def test_multiplier_value(word: str, factor: float) -> None:
 
 
 def test_qualifier_words_come_from_the_reference_table() -> None:
-    words = load_qualifier_words()
+    words = qualifier_words()
     assert words.prefix["约"] == "about" and words.suffix["多"] == "more_than"
     assert words.suffix["以上"] == "at_least" and words.suffix["以下"] == "at_most"
     assert set(words.qualifiers) == {"more_than", "about", "less_than", "at_least", "at_most"}
+    assert words.usual["more_than"] == ("suffix", "多") and words.usual["about"] == ("prefix", "约")
 
 
 def test_a_new_qualifier_word_needs_no_code(tmp_path, monkeypatch) -> None:
-    table = parse.QUALIFIERS_FILE.read_text(encoding="utf-8") + "more_than,suffix,开外,开外,more than\n"
+    table = (REFERENCE_DIR / "qualifiers.csv").read_text(
+        encoding="utf-8"
+    ) + "more_than,suffix,开外,开外,more than\n"
     (tmp_path / "qualifiers.csv").write_text(table, encoding="utf-8")
-    words = load_qualifier_words(tmp_path / "qualifiers.csv")
-    monkeypatch.setattr(parse, "load_qualifier_words", lambda: words)
+    words = qualifier_words(tmp_path)
+    monkeypatch.setattr(parse, "qualifier_words", lambda: words)
     check("60岁开外", 60, NAN, "more_than", "岁", "number")
 
 
@@ -416,9 +420,9 @@ def test_a_new_qualifier_word_needs_no_code(tmp_path, monkeypatch) -> None:
     ],
 )
 def test_bad_qualifier_table(tmp_path, table: str, message: str) -> None:
-    (tmp_path / "q.csv").write_text(table, encoding="utf-8")
+    (tmp_path / "qualifiers.csv").write_text(table, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
-        load_qualifier_words(tmp_path / "q.csv")
+        qualifier_words(tmp_path)
 
 
 # --- the column -----------------------------------------------------------------------------------

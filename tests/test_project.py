@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 
 import tomllib
 import yaml
@@ -16,12 +18,48 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
 def _pyproject_packages() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = _project()
     names = {_name(r) for r in project["dependencies"]}
     for extra in project["optional-dependencies"].values():
         names |= {_name(r) for r in extra}
     return names
+
+
+# Import name → distribution name, where they differ.
+DISTRIBUTIONS = {
+    "bs4": "beautifulsoup4",
+    "IPython": "ipython",
+    "yaml": "pyyaml",
+    "jupyter_client": "jupyter-client",
+}
+# Declared and needed, though no module imports them.
+NOT_IMPORTED = {
+    "runtime": {"mplfonts", "ipykernel", "jupyterlab"},  # a font resource, the kernel, the analyst's UI
+    "dev": {"ruff", "pre-commit"},  # command-line tools
+}
+# Local modules the tests import: their own helpers and the benchmark scripts.
+LOCAL_MODULES = {p.stem for folder in ("tests", "benchmarks") for p in (ROOT / folder).glob("*.py")}
+
+
+def _third_party_imports(folder) -> set[str]:
+    """Distribution names of every top-level import under ``folder`` outside the standard library."""
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            found |= {name.split(".")[0] for name in names}
+    local = {"wuwei_analysis", *LOCAL_MODULES}
+    return {_name(DISTRIBUTIONS.get(n, n)) for n in found - set(sys.stdlib_module_names) - local}
 
 
 def _environment_packages() -> set[str]:
@@ -37,6 +75,21 @@ def _environment_packages() -> set[str]:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert _environment_packages() == _pyproject_packages()
+
+
+def test_every_import_of_the_package_is_a_runtime_dependency():
+    runtime = {_name(r) for r in _project()["dependencies"]}
+    imported = _third_party_imports(ROOT / "wuwei_analysis")
+    assert imported - runtime == set(), "imported by the package but not in [project] dependencies"
+    assert runtime - imported == NOT_IMPORTED["runtime"], "declared but never imported"
+
+
+def test_every_import_of_the_tests_is_declared_and_dev_holds_only_what_they_need():
+    runtime = {_name(r) for r in _project()["dependencies"]}
+    dev = {_name(r) for r in _project()["optional-dependencies"]["dev"]}
+    imported = _third_party_imports(ROOT / "tests")
+    assert imported - runtime - dev == set(), "imported by the tests but not declared"
+    assert dev - imported == NOT_IMPORTED["dev"], "in [dev] but neither imported nor a tool"
 
 
 def test_environment_yml_installs_the_package_itself():

@@ -15,7 +15,7 @@ import processed_fixture as pf
 import pytest
 from markupsafe import Markup
 
-from wuwei_analysis import config
+from wuwei_analysis import config, contract
 from wuwei_analysis.errors import DataError
 from wuwei_analysis.report import commentary, context, html, page
 from wuwei_analysis.report.params import Params
@@ -121,7 +121,7 @@ def test_load_processed_reads_the_contract_and_measures_are_optional(tmp_path):
     (folder / "measures.parquet").unlink()
     processed = context.load_processed(folder)
     assert len(processed.indicators) == len(pf.indicators()) and processed.measures.empty
-    assert set(context.REQUIRED["measures.parquet"]) <= set(processed.measures.columns)
+    assert set(contract.required_columns("measures.parquet")) <= set(processed.measures.columns)
     assert processed.indicators["region_code"].map(type).eq(str).all()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 from wuwei_analysis.errors import DataError, Problem, relative_name
 
 INDICATORS_FILE = "indicators.csv"
@@ -138,12 +138,12 @@ def _indicator(row: dict[str, str]) -> Indicator:
 
 
 def _row_problems(name: str, line: int, item: Indicator, known: dict[str, Indicator],
-                  groups: set[tuple[str, str, str]], units: set[str]) -> list[Problem]:  # fmt: skip
+                  groups: set[tuple[str, str, str]], units: set[str], themes: tuple[str, ...]) -> list[Problem]:  # fmt: skip
     def problem(column: str, value: str, rule: str) -> Problem:
         return Problem(name, line=line, column=column, value=value, rule=rule)
 
     found = []
-    if item.theme not in config.THEMES:
+    if item.theme not in themes:
         found.append(problem("theme", item.theme, "not a theme of themes.csv"))
     if item.prose and (item.theme, "prose", item.prose) not in groups:
         found.append(problem("prose", item.prose, f"no prose group of this theme in {GROUPS_FILE}"))
@@ -179,8 +179,7 @@ def load(reference_dir: Path = config.REFERENCE_DIR) -> Catalogue:
         if r["use"] == "chart" and r["kind"] not in CHART_KINDS:
             problems.append(Problem(relative_name(reference_dir / GROUPS_FILE), line, "kind", r["kind"],
                                     f"a chart kind is one of {', '.join(CHART_KINDS)}"))  # fmt: skip
-    with (reference_dir / "units.csv").open(encoding="utf-8-sig", newline="") as handle:
-        units = {row["unit_id"].strip() for row in csv.DictReader(handle)}
+    units = set(reference.units(reference_dir))
     name = relative_name(reference_dir / INDICATORS_FILE)
     rows = [(line, _indicator(r)) for line, r in _rows(reference_dir / INDICATORS_FILE)]
     indicators: dict[str, Indicator] = {}
@@ -189,11 +188,13 @@ def load(reference_dir: Path = config.REFERENCE_DIR) -> Catalogue:
             problems.append(Problem(name, line, "indicator_id", item.indicator_id, "listed twice"))
         indicators.setdefault(item.indicator_id, item)
     for line, item in rows:
-        problems += _row_problems(name, line, item, indicators, group_keys, units)
+        problems += _row_problems(
+            name, line, item, indicators, group_keys, units, reference.theme_ids(reference_dir)
+        )
     headlines: dict[str, list[str]] = {}
     for line, r in _rows(reference_dir / HEADLINES_FILE):
         theme, indicator_id = r.get("theme", ""), r.get("indicator_id", "")
-        if theme not in config.THEMES or indicator_id not in indicators:
+        if theme not in reference.theme_ids(reference_dir) or indicator_id not in indicators:
             rule = "a headline needs a known theme and a catalogue indicator_id"
             problems.append(
                 Problem(

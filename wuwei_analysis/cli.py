@@ -43,10 +43,12 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wuwei_analysis.tables.clean import check
+    from wuwei_analysis.tables.clean import check, reference_warnings
 
     paths = args.paths or [config.RAW_DATA_DIR]
     problems = check(paths)
+    for warning in reference_warnings(paths):
+        print(f"warning: {warning}", file=sys.stderr)
     if not problems:
         print(f"ok: no problems in {', '.join(str(p) for p in paths)}")
         return EXIT_OK

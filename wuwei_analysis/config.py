@@ -27,10 +27,12 @@ SOURCES_DIR = Path(os.environ.get("WUWEI_SOURCES_DIR", PROJ_ROOT.parent / "share
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
+# The `lang` attribute of every page in each language: Simplified Chinese is a script, not a country.
+HTML_LANG = {"zh": "zh-Hans", "en": "en"}
 CITY_CODE = "620600"
 DEFAULT_REGION = CITY_CODE
 DEFAULT_YEAR = 2025
-THEMES = ("employment", "education", "health", "elderly_care", "social_security", "urban")
+# The theme ids are the rows of data/reference/themes.csv: reference.theme_ids().
 SUMMARY = "summary"
 
 

@@ -1,13 +1,17 @@
-"""Reference mappings kept as data under ``data/reference/``.
+"""Reference mappings kept as data under ``data/reference/``: the one reader of each file.
 
-Regions, units, themes, statuses, qualifier words and raw-table header aliases
-are CSV files an analyst can extend without touching code. This module loads
-them once and turns them into lookup dictionaries.
+Regions, units, themes, statuses, qualifier words, raw-table header aliases and the
+bilingual UI labels are CSV files an analyst can extend without touching code. This
+module loads each once and turns it into lookups; :func:`harmonize_regions` and
+:func:`harmonize_units` also say which names have no row and which rows no name uses
+(in the spirit of OWID's ``harmonize_countries(warn_on_missing_countries=True,
+warn_on_unused_countries=True)``).
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,10 +48,46 @@ class Column:
     description: str
 
 
-def _rows(name: str, reference_dir: Path) -> list[dict[str, str]]:
+@dataclass(frozen=True, eq=False)  # hashed by identity: the parser caches its pattern per instance
+class QualifierWords:
+    """Qualifier words of ``qualifiers.csv``, by where they stand around the number."""
+
+    prefix: Mapping[str, str]  # word -> qualifier, e.g. 约 -> about
+    suffix: Mapping[str, str]  # word -> qualifier, e.g. 多 -> more_than
+    usual: Mapping[str, tuple[str, str]]  # qualifier -> (position, word) of its first row: how text writes it
+
+    @property
+    def qualifiers(self) -> tuple[str, ...]:
+        """Every qualifier the words map to, sorted."""
+        return tuple(sorted(set(self.prefix.values()) | set(self.suffix.values())))
+
+
+@dataclass(frozen=True)
+class Harmonized:
+    """Names as written mapped onto a reference file, and what did not fit either way."""
+
+    mapping: dict[str, str]  # name as written -> the row's id (region_zh, unit_id)
+    missing: tuple[str, ...]  # names with no row, in first-seen order
+    unused: tuple[str, ...]  # rows that no name maps to, in file order
+    file: str
+
+    def warnings(self, warn_on_missing: bool = True, warn_on_unused: bool = True) -> list[str]:
+        """One plain sentence per kind of misfit asked for; empty when everything fits."""
+        found = []
+        if warn_on_missing and self.missing:
+            found.append(f"{self.file}: no row for {', '.join(self.missing)}")
+        if warn_on_unused and self.unused:
+            found.append(f"{self.file}: rows used by no table: {', '.join(self.unused)}")
+        return found
+
+
+def _rows(name: str, reference_dir: Path, strip: bool = True) -> list[dict[str, str]]:
     path = Path(reference_dir) / name
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [
+            {k.strip(): (v or "").strip() if strip else (v or "") for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        ]
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -131,11 +171,63 @@ def unit_aliases(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
     return lookup
 
 
+def region_name(text: str, lang: str, reference_dir: Path = config.REFERENCE_DIR) -> str:
+    """A region's name in ``lang`` from any of its names, aliases or its code; ``text`` if unknown."""
+    region = find_region(text, reference_dir)
+    if region is None:
+        return text
+    return region.region_zh if lang == "zh" else region.region_en
+
+
+def _harmonize(
+    names: Iterable[str], lookup: Callable[[str], str | None], ids: Iterable[str], file: str
+) -> Harmonized:
+    mapping: dict[str, str] = {}
+    missing: dict[str, None] = {}
+    for name in names:
+        name = str(name).strip()
+        if not name or name in mapping or name in missing:
+            continue
+        found = lookup(name)
+        if found is None:
+            missing[name] = None
+        else:
+            mapping[name] = found
+    used = set(mapping.values())
+    return Harmonized(mapping, tuple(missing), tuple(i for i in ids if i not in used), file)
+
+
+def harmonize_regions(names: Iterable[str], reference_dir: Path = config.REFERENCE_DIR) -> Harmonized:
+    """Region names or codes as written → ``region_zh``.
+
+    Only places below county level count as unused: the city and its counties are the list of
+    regions a report can be made for, not mappings some table needed.
+    """
+
+    def lookup(name: str) -> str | None:
+        region = find_region(name, reference_dir)
+        return region.region_zh if region else None
+
+    places = (r.region_zh for r in regions(reference_dir) if r.level not in ADMIN_LEVELS)
+    return _harmonize(names, lookup, places, "regions.csv")
+
+
+def harmonize_units(names: Iterable[str], reference_dir: Path = config.REFERENCE_DIR) -> Harmonized:
+    """Unit words or ids as written → ``unit_id``."""
+    aliases = unit_aliases(reference_dir)
+    return _harmonize(names, lambda n: aliases.get(_key(n)), units(reference_dir), "units.csv")
+
+
 @lru_cache(maxsize=8)
 def themes(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, dict[str, str]]:
     """theme_id → {name_zh, name_en, order}, in report order."""
     rows = sorted(_rows("themes.csv", reference_dir), key=lambda r: int(r["order"]))
     return {r["theme_id"]: r for r in rows}
+
+
+def theme_ids(reference_dir: Path = config.REFERENCE_DIR) -> tuple[str, ...]:
+    """Every theme id, in report order."""
+    return tuple(themes(reference_dir))
 
 
 @lru_cache(maxsize=8)
@@ -166,12 +258,37 @@ def status_lookup(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def qualifiers(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, dict[str, str]]:
-    """qualifier id → {name_zh, name_en} (first row of each id wins)."""
+    """qualifier id → {name_zh, name_en} (first row of each id wins), with ``exact`` and ``range``."""
     result: dict[str, dict[str, str]] = {"exact": {"name_zh": "", "name_en": ""}}
     for r in _rows("qualifiers.csv", reference_dir):
         result.setdefault(r["qualifier"], {"name_zh": r["name_zh"], "name_en": r["name_en"]})
     result.setdefault("range", {"name_zh": "至", "name_en": "to"})
     return result
+
+
+@lru_cache(maxsize=8)
+def qualifier_words(reference_dir: Path = config.REFERENCE_DIR) -> QualifierWords:
+    """The qualifier words of ``qualifiers.csv`` (columns qualifier, position, word).
+
+    Raises ValueError when a column is missing, a position is neither prefix nor suffix, or a word
+    appears twice.
+    """
+    path = Path(reference_dir) / "qualifiers.csv"
+    rows = _rows("qualifiers.csv", reference_dir)
+    absent = {"qualifier", "position", "word"} - set(rows[0]) if rows else set()
+    if absent:
+        raise ValueError(f"{path}: missing column(s) {sorted(absent)}")
+    words: dict[str, dict[str, str]] = {"prefix": {}, "suffix": {}}
+    usual: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        word, position = row["word"], row["position"]
+        if position not in words:
+            raise ValueError(f"{path}: position must be prefix or suffix, not {position!r} (word {word!r})")
+        if not word or word in words["prefix"] or word in words["suffix"]:
+            raise ValueError(f"{path}: empty or repeated qualifier word {word!r}")
+        words[position][word] = row["qualifier"]
+        usual.setdefault(row["qualifier"], (position, word))
+    return QualifierWords(prefix=words["prefix"], suffix=words["suffix"], usual=usual)
 
 
 @lru_cache(maxsize=8)
@@ -202,9 +319,21 @@ def lookup_key(text: str) -> str:
 def labels(lang: str, reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
     """Every bilingual UI label (``labels.csv``: key, zh, en) in ``lang``, keyed by its dotted key.
 
+    Labels are kept exactly as written, spaces included (``"Source: "`` is followed by the text).
     A list of column headings is one cell with ``" | "`` between the items: see :func:`label_list`.
+    Raises KeyError for a language the file has no column for.
     """
-    return {row["key"]: row[lang] for row in _rows("labels.csv", reference_dir)}
+    rows = _rows("labels.csv", reference_dir, strip=False)
+    if rows and lang not in rows[0]:
+        raise KeyError(f"labels.csv has no column {lang!r}")
+    return {row["key"].strip(): row[lang] for row in rows}
+
+
+@lru_cache(maxsize=16)
+def label_group(group: str, lang: str, reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
+    """The labels under ``group.`` (e.g. ``page``), keyed without that prefix."""
+    prefix = group + "."
+    return {k[len(prefix) :]: v for k, v in labels(lang, reference_dir).items() if k.startswith(prefix)}
 
 
 def label_list(key: str, lang: str, reference_dir: Path = config.REFERENCE_DIR) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 
 # Packages whose upgrade can change a report (numbers, charts, HTML), so a new version re-runs it.
 KEY_PACKAGES = (
@@ -190,7 +190,9 @@ class DataState:
         for name, info in sorted(self.files.items()):
             if "themes" in info:
                 shared = sorted(
-                    [key, digest] for key, digest in info["themes"].items() if key not in config.THEMES
+                    [key, digest]
+                    for key, digest in info["themes"].items()
+                    if key not in reference.theme_ids()
                 )
                 parts.append([name, info["schema"], info["themes"].get(theme, "no rows"), shared])
             else:

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from wuwei_analysis import __version__, config, errors
+from wuwei_analysis import __version__, config, errors, reference
 from wuwei_analysis.build import inputs
 from wuwei_analysis.build import site_index as build_site
 
@@ -65,7 +65,7 @@ EDITIONS_NAME = ".editions"
 FAILED_NAME = "_failed"
 MANIFEST_FORMAT = 1
 
-ALL_THEMES = (*config.THEMES, config.SUMMARY)
+ALL_THEMES = (*reference.theme_ids(), config.SUMMARY)
 
 # Parameters the build sets itself, per notebook; a user may not pass them with -p.
 RESERVED_PARAMETERS = frozenset({"theme", "lang", "processed_dir", "reports_dir", "previous_dir"})

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from wuwei_analysis.extract.keywords import Keywords, load_keywords
-from wuwei_analysis.tables.parse import CHINESE_POINT, QualifierWords, load_qualifier_words
+from wuwei_analysis.reference import QualifierWords, qualifier_words
+from wuwei_analysis.tables.parse import CHINESE_POINT
 
 _DIGIT = "0-9０-９"
 _ARABIC = rf"[{_DIGIT}]+(?:,[0-9]{{3}}(?![0-9]))*(?:[.．][{_DIGIT}]+)?"
@@ -86,7 +87,7 @@ def figure_pattern(qualifiers: QualifierWords, keywords: Keywords) -> re.Pattern
 def scan(text: str, keywords: Keywords | None = None) -> Scan:
     """Every figure of `text` and every number left out, in text order."""
     keywords = keywords or load_keywords()
-    qualifiers = load_qualifier_words()
+    qualifiers = qualifier_words()
     blocked = _blocked_spans(text, keywords)
     figures: list[Found] = []
     traps: list[Trap] = [Trap(s, e, text[s:e], why) for s, e, why in blocked]

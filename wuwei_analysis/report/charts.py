@@ -31,18 +31,6 @@ __all__ = [  # Chart and saving are re-exported from chart_style for the noteboo
     "theme_charts",
 ]
 
-WORDS = {
-    "zh": {"source": "来源：", "unit": "单位：", "units": "单位见各图", "total": "合计", "year": "{year}年"},
-    "en": {
-        "source": "Source: ",
-        "unit": "Unit: ",
-        "units": "units as labelled",
-        "total": "total",
-        "year": "{year}",
-    },
-}
-OTHER_TITLE = {"zh": "其他数字", "en": "Other figures"}
-
 
 # ---------------------------------------------------------------- labels
 
@@ -82,14 +70,14 @@ def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
             )
         else:
             parts.append(source_id)
-    return WORDS[lang]["source"] + ("；" if lang == "zh" else "; ").join(parts)
+    return reference.labels(lang)["chart.source"] + ("；" if lang == "zh" else "; ").join(parts)
 
 
 # ---------------------------------------------------------------- figure frame
 
 
 def _subtitle(lang: str, region: str, year: int, units: list[str], extra: str = "") -> str:
-    words = WORDS[lang]
+    words = reference.label_group("chart", lang)
     units = list(dict.fromkeys(units))
     unit_text = words["unit"] + units[0] if len(units) == 1 else words["units"]
     parts = [region, words["year"].format(year=year), unit_text] + ([extra] if extra else [])
@@ -136,7 +124,7 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list
             [format_value(r, lang, unit=False) for _, r in group.iterrows()],
             highlight=None,
         )
-        ax.set_title(WORDS[lang]["unit"] + _unit_name(group.iloc[0], lang), fontsize=style.LABEL_SIZE,
+        ax.set_title(reference.labels(lang)["chart.unit"] + _unit_name(group.iloc[0], lang), fontsize=style.LABEL_SIZE,
                      color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
     return fig, [_unit_name(g.iloc[0], lang) for g in groups]
 
@@ -171,7 +159,11 @@ def _roles(
     unit = _unit_name(rows.iloc[0], lang)
     extra = ""
     if total is not None:
-        extra = WORDS[lang]["total"] + (" " if lang == "en" else "") + format_calculated(total, lang)
+        extra = (
+            reference.labels(lang)["chart.total"]
+            + (" " if lang == "en" else "")
+            + format_calculated(total, lang)
+        )
     return fig, [unit], extra
 
 
@@ -268,7 +260,7 @@ def theme_charts(
         charts.append(Chart(f"{theme}_{group.key}", title, fig, tuple(rows["indicator_id"])))
     rest = indicators[~indicators["indicator_id"].isin(drawn)]
     if not rest.empty:
-        title = OTHER_TITLE[lang]
+        title = reference.labels(lang)["chart.other_title"]
         fig = _draw("panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
                     year=year, sources=sources)  # fmt: skip
         charts.append(Chart(f"{theme}_other", title, fig, tuple(rest["indicator_id"])))

@@ -10,7 +10,6 @@ places, descriptions) is inert HTML whatever it contains.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -53,16 +52,6 @@ def format_share(part: float, total: float, lang: str) -> str:
     return f"{format_number(100.0 * part / total, lang, decimals=1)}%"
 
 
-@lru_cache(maxsize=1)
-def _qualifier_words() -> dict[str, tuple[str, str]]:
-    """qualifier → (position, zh word) from data/reference/qualifiers.csv (first row wins)."""
-    words: dict[str, tuple[str, str]] = {}
-    with (config.REFERENCE_DIR / "qualifiers.csv").open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            words.setdefault(row["qualifier"].strip(), (row["position"].strip(), row["word"].strip()))
-    return words
-
-
 # Suffix qualifier words that follow the unit (20人以下, 5%以下); 多 and 余 sit before it (1000多人).
 _AFTER_UNIT_WORDS = frozenset({"以上", "以下", "左右"})
 
@@ -100,7 +89,7 @@ def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
     if unit_id == "ratio":
         number = f"1:{number}"
     if lang == "zh":
-        position, word = _qualifier_words().get(qualifier, ("", ""))
+        position, word = reference.qualifier_words().usual.get(qualifier, ("", ""))
         after = word if position == "suffix" and word in _AFTER_UNIT_WORDS else ""
         if position == "prefix":
             number = word + number

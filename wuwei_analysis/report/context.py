@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wuwei_analysis import catalogue, config, reference
+from wuwei_analysis import catalogue, config, contract, reference
 from wuwei_analysis.errors import DataError, Problem, relative_name
 from wuwei_analysis.report import commentary
 from wuwei_analysis.report.params import (
@@ -25,17 +25,6 @@ from wuwei_analysis.report.params import (
     Params,
     SummaryParams,
 )
-
-REQUIRED = {
-    INDICATORS_FILE: (
-        "theme", "indicator_id", "name_zh", "name_en", "region_code", "region_zh", "region_en", "year", "value",
-        "value_high", "unit", "qualifier", "status", "source_id", "quote",
-    ),
-    MEASURES_FILE: (
-        "theme", "region_code", "region_zh", "region_en", "name_zh", "name_en", "source_id", "quote",
-    ),
-    SOURCES_FILE: ("source_id", "title"),
-}  # fmt: skip
 
 HEADLINES_FILE = config.REFERENCE_DIR / catalogue.HEADLINES_FILE
 MAX_CARDS = 3  # headline cards per summary theme panel; more would not be legible at report width
@@ -81,7 +70,7 @@ def _read(path: Path) -> pd.DataFrame:
             [Problem(relative_name(path), rule="file is missing", hint="run `wuwei clean` first")]
         )
     frame = pd.read_parquet(path)
-    missing = [c for c in REQUIRED[path.name] if c not in frame.columns]
+    missing = [c for c in contract.required_columns(path.name) if c not in frame.columns]
     if missing:
         raise DataError(
             [Problem(relative_name(path), column=c, rule="required column is missing") for c in missing]
@@ -100,7 +89,7 @@ def load_processed(processed_dir: Path | str) -> Processed:
     measures = _read(folder / MEASURES_FILE) if (folder / MEASURES_FILE).exists() else None
     sources = _read(folder / SOURCES_FILE)
     if measures is None:
-        measures = pd.DataFrame(columns=list(REQUIRED[MEASURES_FILE]))
+        measures = pd.DataFrame(columns=list(contract.required_columns(MEASURES_FILE)))
     indicators = indicators.astype({"region_code": str, "year": int, "value": float, "value_high": float})
     measures = measures.astype({"region_code": str})
     sources = sources.astype({"source_id": str})
@@ -167,7 +156,7 @@ def in_theme_order(indicators: pd.DataFrame) -> pd.DataFrame:
 def themes_without_figures(indicators: pd.DataFrame) -> list[str]:
     """The themes (in report order) with no figure among ``indicators``."""
     present = set(indicators["theme"])
-    return [theme for theme in reference.themes() if theme in config.THEMES and theme not in present]
+    return [theme for theme in reference.themes() if theme in reference.theme_ids() and theme not in present]
 
 
 def headline_rows(

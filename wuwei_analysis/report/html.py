@@ -26,7 +26,6 @@ from wuwei_analysis import config
 STYLESHEET = config.TEMPLATES_DIR / "report" / "parts.css"
 STYLE = Markup("<style>\n{}</style>").format(Markup(STYLESHEET.read_text(encoding="utf-8")))
 
-HTML_LANG = {"zh": "zh-Hans", "en": "en"}  # the ``lang`` attribute of a report's parts
 
 # Output metadata the HTML export reads: the notebook's title block is left out of the page,
 # whose header (title, region, year, build time) replaces it; a chart's description becomes its
@@ -55,7 +54,7 @@ def paragraph(text: str) -> Markup:
 def header_html(lang: str, title: str, subtitle: str) -> Markup:
     """A report's title block with the parts' stylesheet (shown in JupyterLab, left out of the page)."""
     return STYLE + Markup('<header class="wuwei-report" lang="{}"><h1>{}</h1><p class="wuwei-sub">{}</p></header>').format(
-        HTML_LANG[lang], title, subtitle
+        config.HTML_LANG[lang], title, subtitle
     )  # fmt: skip
 
 

@@ -44,43 +44,6 @@ from wuwei_analysis.report.params import (
     validate_params,
 )
 
-TEXT = {
-    "zh": {
-        "report": "民生事业数据报告",
-        "charts": "图表",
-        "commentary": "解读",
-        "figures": "数字明细",
-        "measures": "举措",
-        "sources": "资料来源",
-        "no_charts": "资料未给出{region}{year}年{theme}方面的数字，因此不作图表。",
-        "no_figures": "资料未给出{region}{year}年{theme}方面的数字。",
-        "no_measures": "资料未提到{region}在{theme}方面的具体举措。",
-        "no_sources": "本报告未引用资料。",
-        "figure_columns": ("指标", "地点", "数值", "状态", "原文", "引文", "来源"),
-        "measure_columns": ("举措", "地点", "说明", "引文", "来源"),
-        "source_columns": ("编号", "标题", "作者", "年份", "类型", "文件", "SHA-256"),
-        "year": "{year}年",
-        "counts": "数字{figures}个 · 举措{measures}项",
-    },
-    "en": {
-        "report": "Livelihood indicators report",
-        "charts": "Charts",
-        "commentary": "Commentary",
-        "figures": "Figures in detail",
-        "measures": "Measures",
-        "sources": "Sources",
-        "no_charts": "The source states no figures on {theme} for {region} in {year}, so there is no chart.",
-        "no_figures": "The source states no figures on {theme} for {region} in {year}.",
-        "no_measures": "The source names no measures on {theme} for {region}.",
-        "no_sources": "This report cites no source.",
-        "figure_columns": ("Indicator", "Place", "Value", "Status", "As written", "Quote", "Source"),
-        "measure_columns": ("Measure", "Place", "Description", "Quote", "Source"),
-        "source_columns": ("No.", "Title", "Authors", "Year", "Kind", "File", "SHA-256"),
-        "year": "{year}",
-        "counts": "{figures} figures · {measures} measures",
-    },
-}
-
 
 @dataclass
 class ReportContext(Context):
@@ -96,8 +59,8 @@ class ReportContext(Context):
         return self.params.theme
 
     @property
-    def text(self) -> dict:
-        return TEXT[self.lang]
+    def text(self) -> dict[str, str]:
+        return reference.label_group("page", self.lang)
 
     def __repr__(self) -> str:
         return (
@@ -232,7 +195,7 @@ def figures_html(ctx: ReportContext) -> Markup:
                 commentary.cite([row["source_id"]], ctx.numbers),
             ]
         )
-    return html.table_html(ctx.text["figure_columns"], rows, "wuwei-figures")
+    return html.table_html(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
 
 
 def measures_html(ctx: ReportContext) -> Markup:
@@ -249,12 +212,14 @@ def measures_html(ctx: ReportContext) -> Markup:
         ]
         for _, row in ctx.measures.iterrows()
     ]
-    return html.table_html(ctx.text["measure_columns"], rows, "wuwei-measures")
+    return html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
 
 
 def sources_html(ctx: ReportContext) -> Markup:
     """The sources the report cites; each row is the target of its citation markers."""
-    return html.sources_table_html(ctx.sources, ctx.text["source_columns"], ctx.text["no_sources"])
+    return html.sources_table_html(
+        ctx.sources, reference.label_list("page.source_columns", ctx.lang), ctx.text["no_sources"]
+    )
 
 
 # ---------------------------------------------------------------- notebook cells

@@ -79,8 +79,8 @@ def _not_bool(name: str, value: object, allowed: list[str] | tuple[str, ...]) ->
 
 
 def validate_theme(theme: object) -> str:
-    """A theme id from config.THEMES (no names, no other types)."""
-    allowed = list(config.THEMES)
+    """A theme id of themes.csv (no names, no other types)."""
+    allowed = list(reference.theme_ids())
     _not_bool("theme", theme, allowed)
     if isinstance(theme, str) and theme.strip() in allowed:
         return theme.strip()
@@ -248,7 +248,7 @@ def validate_summary_params(
     is checked by :func:`validate_previous_dir`. Raises ParameterError (one line).
     """
     shared = validate_params(
-        theme=config.THEMES[0],  # the summary has no theme; any valid one lets the shared checks run
+        theme=reference.theme_ids()[0],  # the summary has no theme; any valid one lets the shared checks run
         lang=lang,
         region=region,
         year=year,

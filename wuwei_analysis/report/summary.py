@@ -54,60 +54,6 @@ from wuwei_analysis.report.params import (
 
 CHART_NAME = "summary_headlines"
 
-TEXT = {
-    "zh": {
-        "title": "{region} · 民生事业总览 · {year}年",
-        "report": "民生事业数据报告",
-        "counts": "领域{themes}个（有数字的{with_figures}个） · 数字{figures}个 · 举措{measures}项",
-        "headlines": "主要数字",
-        "figures": "全部数字",
-        "measures": "无数字领域的举措",
-        "changes": "与上次构建相比的变化",
-        "sources": "资料来源",
-        "chart_title": "各领域主要数字",
-        "no_chart": "资料未给出{region}{year}年的数字，因此不作图表。",
-        "no_figures": "资料未给出{region}{year}年的数字。",
-        "figures_lead": "{region}{year}年资料给出的每个数字，按领域排列；方括号中的编号指向资料来源表。",
-        "every_theme": "每个领域都有数字。",
-        "without": "资料未给出{region}{year}年{themes}方面的数字；资料提到的举措如下。",
-        "without_none": "资料未给出{region}{year}年{themes}方面的数字，也未提到具体举措。",
-        "no_previous": "没有更早的构建可供比较。",
-        "no_changes": "与上次构建相比，{region}{year}年的数字没有变化。",
-        "changes_lead": "与上次构建的数据相比（{region}，{year}年）：新增{new}个、变化{changed}个、删除{removed}个数字。",
-        "change_names": {"new": "新增", "changed": "变化", "removed": "删除"},
-        "figure_columns": ("领域", "指标", "地点", "数值", "状态", "来源"),
-        "measure_columns": ("领域", "举措", "地点", "说明", "来源"),
-        "change_columns": ("变化", "领域", "指标", "地点", "上次", "本次"),
-    },
-    "en": {
-        "title": "Livelihood summary — {region}, {year}",
-        "report": "Livelihood indicators report",
-        "counts": "{themes} themes ({with_figures} with figures) · {figures} figures · {measures} measures",
-        "headlines": "Headline figures",
-        "figures": "All figures",
-        "measures": "Measures of the themes without figures",
-        "changes": "Changes since the previous build",
-        "sources": "Sources",
-        "chart_title": "Headline figures by theme",
-        "no_chart": "The source states no figures for {region} in {year}, so there is no chart.",
-        "no_figures": "The source states no figures for {region} in {year}.",
-        "figures_lead": "Every figure the source gives for {region} in {year}, by theme; numbers in brackets "
-        "refer to the sources table.",
-        "every_theme": "Every theme has figures.",
-        "without": "The source states no figures on {themes} for {region} in {year}; the measures it names:",
-        "without_none": "The source states no figures on {themes} for {region} in {year}, and names no "
-        "measures on them.",
-        "no_previous": "There is no earlier build to compare with.",
-        "no_changes": "No changes since the previous build for {region}, {year}.",
-        "changes_lead": "Compared with the previous build's data ({region}, {year}): {new} new, {changed} "
-        "changed and {removed} removed figures.",
-        "change_names": {"new": "new", "changed": "changed", "removed": "removed"},
-        "figure_columns": ("Theme", "Indicator", "Place", "Value", "Status", "Source"),
-        "measure_columns": ("Theme", "Measure", "Place", "Description", "Source"),
-        "change_columns": ("Change", "Theme", "Indicator", "Place", "Before", "Now"),
-    },
-}
-
 
 @dataclass
 class SummaryContext(Context):
@@ -123,8 +69,8 @@ class SummaryContext(Context):
     chart: charts_module.Chart | None = field(default=None)
 
     @property
-    def text(self) -> dict:
-        return TEXT[self.lang]
+    def text(self) -> dict[str, str]:
+        return reference.label_group("summary", self.lang)
 
     def __repr__(self) -> str:
         changes = "no previous build" if self.changes is None else f"{len(self.changes)} changes"
@@ -241,8 +187,8 @@ def _theme_name(ctx: SummaryContext, theme: str) -> str:
 def header_html(ctx: SummaryContext) -> Markup:
     """The summary's title (place, year) and a line of counts."""
     counts = ctx.text["counts"].format(
-        themes=len(config.THEMES),
-        with_figures=len(config.THEMES) - len(ctx.themes_without),
+        themes=len(reference.theme_ids()),
+        with_figures=len(reference.theme_ids()) - len(ctx.themes_without),
         figures=len(ctx.indicators),
         measures=len(ctx.measures),
     )
@@ -268,7 +214,9 @@ def figures_html(ctx: SummaryContext) -> Markup:
             ]
         )
     lead = html.paragraph(_fill(ctx, "figures_lead"))
-    return lead + html.table_html(ctx.text["figure_columns"], rows, "wuwei-figures")
+    return lead + html.table_html(
+        reference.label_list("summary.figure_columns", ctx.lang), rows, "wuwei-figures"
+    )
 
 
 def measures_html(ctx: SummaryContext) -> Markup:
@@ -292,7 +240,9 @@ def measures_html(ctx: SummaryContext) -> Markup:
         for _, row in ctx.measures.iterrows()
     ]
     lead = html.paragraph(_fill(ctx, "without", themes=themes))
-    return lead + html.table_html(ctx.text["measure_columns"], rows, "wuwei-measures")
+    return lead + html.table_html(
+        reference.label_list("summary.measure_columns", ctx.lang), rows, "wuwei-measures"
+    )
 
 
 def _side(row: pd.Series, side: str, lang: str) -> str:
@@ -312,7 +262,7 @@ def changes_html(ctx: SummaryContext) -> Markup:
     counts = {change: int((ctx.changes["change"] == change).sum()) for change in CHANGES}
     rows = [
         [
-            ctx.text["change_names"][row["change"]],
+            ctx.text[f"change_names.{row['change']}"],
             _theme_name(ctx, str(row["theme"])),
             row[f"name_{ctx.lang}"] or row["indicator_id"],
             row[f"region_{ctx.lang}"] or row["region_code"],
@@ -322,7 +272,9 @@ def changes_html(ctx: SummaryContext) -> Markup:
         for _, row in ctx.changes.iterrows()
     ]
     lead = html.paragraph(_fill(ctx, "changes_lead", **counts))
-    return lead + html.table_html(ctx.text["change_columns"], rows, "wuwei-changes")
+    return lead + html.table_html(
+        reference.label_list("summary.change_columns", ctx.lang), rows, "wuwei-changes"
+    )
 
 
 def sources_html(ctx: SummaryContext) -> Markup:

@@ -9,16 +9,15 @@ written under the raw folder.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from wuwei_analysis import catalogue, config, reference
+from wuwei_analysis import catalogue, config, contract, reference
 from wuwei_analysis.errors import DataError, OutputError, Problem, relative_name
-from wuwei_analysis.tables import schema
+from wuwei_analysis.tables import checks
 from wuwei_analysis.tables.io import RawTable, csv_bytes, parquet_bytes, read_table, write_files
 from wuwei_analysis.tables.parse import parse_values
 
@@ -26,54 +25,6 @@ RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 SOURCES_STEM = "sources"
 MEASURES_STEM = "measures"
 SKIP_NAMES = ("README.md",)
-
-# The longest quote we accept: the source rules allow a short clause
-# (about 30 characters), never a paragraph.
-MAX_QUOTE_CHARS = 40
-# Words that mark a total row; totals are computed, never transcribed.
-TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal")
-INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-EARLIEST_YEAR = 1949
-# A code that a spreadsheet has turned into a number, e.g. 6.206E+05.
-EXCEL_NUMBER = r"\d+(\.\d+)?[eE][+-]?\d+"
-
-INDICATOR_COLUMNS = [
-    "theme",
-    "indicator_id",
-    "name_zh",
-    "name_en",
-    "region_code",
-    "region_zh",
-    "region_en",
-    "year",
-    "value",
-    "value_high",
-    "unit",
-    "unit_zh",
-    "unit_en",
-    "qualifier",
-    "status",
-    "value_as_written",
-    "source_id",
-    "quote",
-    "source_file",
-    "source_line",
-]
-MEASURE_COLUMNS = [
-    "theme",
-    "region_code",
-    "region_zh",
-    "region_en",
-    "name_zh",
-    "name_en",
-    "description_zh",
-    "description_en",
-    "source_id",
-    "quote",
-    "source_file",
-    "source_line",
-]
-SOURCE_COLUMNS = ["source_id", "title", "authors", "year", "kind", "language", "file", "sha256"]
 
 
 @dataclass
@@ -185,214 +136,6 @@ def _concat(tables: list[_Table]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _problems_where(
-    frame: pd.DataFrame, mask: pd.Series, column: str, rule: str, hint: str = ""
-) -> list[Problem]:
-    rows = frame.loc[mask.fillna(False).astype(bool)]
-    return [
-        Problem(
-            row["_file"], int(row["_line"]), column, str(row[column]) if column in row else "", rule, hint
-        )
-        for _, row in rows.iterrows()
-    ]
-
-
-def _blank(series: pd.Series) -> pd.Series:
-    return series.astype(str).str.strip() == ""
-
-
-# Columns that merged cells in a spreadsheet often leave blank on every row but the first.
-MERGED_KEYS = ("theme", "region", "source_id")
-MERGED_HINT = (
-    "merged cells saved as CSV leave blanks: repeat the value on every row "
-    "(in .xlsx files merged cells are filled automatically)"
-)
-
-
-def _required_filled(frame: pd.DataFrame, kind: str) -> list[Problem]:
-    problems = []
-    for column in reference.columns(kind):
-        if column.required and column.column in frame:
-            hint = MERGED_HINT if column.column in MERGED_KEYS else ""
-            problems += _problems_where(
-                frame, _blank(frame[column.column]), column.column, "empty cell", hint
-            )
-    return problems
-
-
-def _resolve_theme(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
-    lookup = reference.theme_lookup()
-    theme = frame["theme"].map(lambda t: lookup.get(reference.lookup_key(t), ""))
-    bad = (theme == "") & ~_blank(frame["theme"])
-    hint = "one of: " + ", ".join(reference.themes())
-    return theme, _problems_where(frame, bad, "theme", "unknown theme", hint)
-
-
-def _resolve_region(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    found = frame["region"].map(lambda r: reference.find_region(r))
-    bad = found.isna() & ~_blank(frame["region"])
-    hint = "add it to data/reference/regions.csv, with its parent's code, or use a known name or code"
-    excel = frame["region"].str.fullmatch(EXCEL_NUMBER)
-    problems = _problems_where(frame, bad & ~excel, "region", "region not in the reference data", hint)
-    problems += _problems_where(
-        frame,
-        bad & excel,
-        "region",
-        "region code was turned into a number",
-        "Excel wrote the code in scientific notation; format the column as text and type the code, e.g. 620600",
-    )
-    resolved = pd.DataFrame(
-        {
-            "region_code": found.map(lambda r: r.region_code if r else ""),
-            "region_zh": found.map(lambda r: r.region_zh if r else ""),
-            "region_en": found.map(lambda r: r.region_en if r else ""),
-        },
-        index=frame.index,
-    )
-    return resolved, problems
-
-
-def _resolve_year(frame: pd.DataFrame, today: date) -> tuple[pd.Series, list[Problem]]:
-    text = frame["year"].astype(str).str.strip()
-    year = pd.to_numeric(text.where(text.str.fullmatch(r"\d{4}"), None), errors="coerce")
-    problems = _problems_where(
-        frame, year.isna() & (text != ""), "year", "not a year", "write the year as four digits, e.g. 2025"
-    )
-    problems += _problems_where(
-        frame, year > today.year, "year", "year is in the future", f"figures describe {today.year} or earlier"
-    )
-    problems += _problems_where(frame, year < EARLIEST_YEAR, "year", "year is implausibly early")
-    return year.fillna(0).astype(int), problems
-
-
-def _resolve_source(frame: pd.DataFrame, source_ids: set[str]) -> list[Problem]:
-    bad = ~frame["source_id"].isin(source_ids) & ~_blank(frame["source_id"])
-    hint = "add it to sources.csv" if not source_ids else "known sources: " + ", ".join(sorted(source_ids))
-    return _problems_where(frame, bad, "source_id", "unknown source", hint)
-
-
-def _check_quote(frame: pd.DataFrame) -> list[Problem]:
-    long = frame["quote"].str.len() > MAX_QUOTE_CHARS
-    hint = f"quote the clause that states it, at most {MAX_QUOTE_CHARS} characters"
-    return _problems_where(frame, long, "quote", "quote is too long", hint)
-
-
-def _check_totals(frame: pd.DataFrame, columns: list[str]) -> list[Problem]:
-    pattern = "|".join(re.escape(w) for w in TOTAL_WORDS)
-    problems = []
-    for column in columns:
-        is_total = frame[column].str.contains(pattern, case=False, regex=True)
-        problems += _problems_where(
-            frame, is_total, column, "total row", "totals are computed from the figures; remove the row"
-        )
-    return problems
-
-
-def _resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
-    """The canonical unit of each row, from the unit column or the value's own unit word."""
-    aliases = reference.unit_aliases()
-    known = reference.units()
-    problems: list[Problem] = []
-    unit = frame["unit"].map(lambda u: aliases.get(reference.lookup_key(u), ""))
-    from_counter = parsed["counter"].map(lambda c: aliases.get(reference.lookup_key(c), "") if c else "")
-    stated = ~_blank(frame["unit"])
-    problems += _problems_where(
-        frame,
-        stated & (unit == ""),
-        "unit",
-        "unknown unit",
-        "use a unit from data/reference/units.csv, or add one there",
-    )
-    unit = unit.where(stated, from_counter)
-    ok = parsed["kind"].isin(["number", "percent", "ratio", "range"])
-    problems += _problems_where(
-        frame,
-        ~stated & (unit == "") & ok,
-        "unit",
-        "no unit",
-        "fill the unit column (the value's own word, if any, does not name a unit)",
-    )
-    # A unit word written on the value must agree with the unit column.
-    for index in frame.index[stated & (unit != "") & (parsed["counter"] != "")]:
-        counter = parsed.at[index, "counter"]
-        spec = known[unit[index]]
-        if counter not in spec.counters and aliases.get(reference.lookup_key(counter)) != spec.unit_id:
-            problems.append(
-                Problem(
-                    frame.at[index, "_file"],
-                    int(frame.at[index, "_line"]),
-                    "value",
-                    frame.at[index, "value"],
-                    f"unit word {counter!r} does not fit unit {spec.unit_id!r}",
-                    "words that fit: " + ", ".join(spec.counters or ("none",)),
-                )
-            )
-    kind_units = {"percent": "percent", "ratio": "ratio"}
-    for kind, unit_id in kind_units.items():
-        mismatch = (parsed["kind"] == kind) & (unit != unit_id) & (unit != "")
-        problems += _problems_where(frame, mismatch, "unit", f"a {kind} value needs unit {unit_id!r}")
-    return unit, problems
-
-
-def _check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) -> list[Problem]:
-    problems = []
-    for unit_id, spec in reference.units().items():
-        rows = unit == unit_id
-        if spec.min is not None:
-            below = rows & (parsed["value"] < spec.min)
-            problems += _problems_where(
-                frame, below, "value", f"below {spec.min:g} for unit {unit_id!r}", "counts cannot be negative"
-            )
-        if spec.max is not None:
-            above = rows & (parsed[["value", "value_high"]].max(axis=1) > spec.max)
-            hint = "write percentages on one scale, 0–100 (70%, not 7000%)"
-            problems += _problems_where(
-                frame, above, "value", f"above {spec.max:g} for unit {unit_id!r}", hint
-            )
-    # 0.7 in a percent column is 70 % on another scale, or 0.7 %: refuse to guess.
-    bare_fraction = (unit == "percent") & (parsed["kind"] == "number") & (parsed["value"].abs() < 1)
-    problems += _problems_where(
-        frame,
-        bare_fraction & (parsed["value"] != 0),
-        "value",
-        "ambiguous percentage scale",
-        "percentages use one scale, 0–100: write 70% (not 0.7) or 0.7%",
-    )
-    return problems
-
-
-def _check_value_in_quote(frame: pd.DataFrame) -> list[Problem]:
-    def quoted(row: pd.Series) -> bool:
-        return _squash(row["value"]) in _squash(row["quote"])
-
-    bad = ~frame.apply(quoted, axis=1) if len(frame) else pd.Series(dtype=bool)
-    hint = "the quote must state the figure as written in the value column"
-    return _problems_where(frame, bad, "quote", "quote does not contain the value", hint)
-
-
-def _squash(text: str) -> str:
-    return "".join(str(text).split())
-
-
-def _check_duplicates(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
-    """Identical repeats and conflicting values for the same indicator, region and year."""
-    problems: list[Problem] = []
-    figure = (
-        frame[["value", "value_high", "unit"]].astype(object).fillna("").astype(str).agg("|".join, axis=1)
-    )
-    for _, group in frame[frame.duplicated(key, keep=False)].groupby(key, sort=False):
-        first = group.index[0]
-        where = f"{frame.at[first, '_file']} line {frame.at[first, '_line']}"
-        for index in group.index[1:]:
-            rule = "duplicate figure" if figure[index] == figure[first] else "conflicting figure"
-            hint = f"the same indicator, region and year is already at {where}"
-            row = frame.loc[index]
-            problems.append(
-                Problem(row["_file"], int(row["_line"]), "value", row["value_as_written"], rule, hint)
-            )
-    return problems
-
-
 # --------------------------------------------------------------------------- build tables
 
 
@@ -400,26 +143,26 @@ def build_sources(tables: list[_Table]) -> tuple[pd.DataFrame, list[Problem]]:
     """The sources table, checked for blanks and repeated ids."""
     frame = _concat(tables)
     if frame.empty:
-        return pd.DataFrame(columns=SOURCE_COLUMNS), [
+        return pd.DataFrame(columns=contract.column_names("sources")), [
             Problem("sources.csv", rule="no sources table", hint="every figure cites a row of sources.csv")
         ]
-    problems = _required_filled(frame, "sources")
+    problems = checks.required_filled(frame, "sources")
     repeated = frame["source_id"].duplicated(keep="first")
-    problems += _problems_where(frame, repeated, "source_id", "source id used twice")
-    return frame[SOURCE_COLUMNS].reset_index(drop=True), problems
+    problems += checks.problems_where(frame, repeated, "source_id", "source id used twice")
+    return frame[contract.column_names("sources")].reset_index(drop=True), problems
 
 
 def _shared_checks(
     frame: pd.DataFrame, kind: str, source_ids: set[str]
 ) -> tuple[pd.Series, pd.DataFrame, list[Problem]]:
     """What figures and measures tables share: filled cells, theme, region, source and quote."""
-    problems = _required_filled(frame, kind)
-    theme, found = _resolve_theme(frame)
+    problems = checks.required_filled(frame, kind)
+    theme, found = checks.resolve_theme(frame)
     problems += found
-    regions, found = _resolve_region(frame)
+    regions, found = checks.resolve_region(frame)
     problems += found
-    problems += _resolve_source(frame, source_ids)
-    problems += _check_quote(frame)
+    problems += checks.resolve_source(frame, source_ids)
+    problems += checks.check_quote(frame)
     return theme, regions, problems
 
 
@@ -429,63 +172,42 @@ def build_indicators(
     """Figures tables → the long indicators table (one row per figure)."""
     frame = _concat(tables)
     if frame.empty:
-        return pd.DataFrame(columns=INDICATOR_COLUMNS), []
+        return pd.DataFrame(columns=contract.column_names("indicators")), []
     theme, regions, problems = _shared_checks(frame, "figures", source_ids)
-    year, found = _resolve_year(frame, today)
+    year, found = checks.resolve_year(frame, today)
     problems += found
-    problems += _check_totals(frame, ["indicator_id", "name_zh", "name_en", "region"])
-    bad_id = ~frame["indicator_id"].str.fullmatch(INDICATOR_ID.pattern) & ~_blank(frame["indicator_id"])
-    problems += _problems_where(
+    problems += checks.check_totals(frame, ["indicator_id", "name_zh", "name_en", "region"])
+    bad_id = ~frame["indicator_id"].str.fullmatch(contract.INDICATOR_ID) & ~checks.blank(
+        frame["indicator_id"]
+    )
+    problems += checks.problems_where(
         frame, bad_id, "indicator_id", "not a snake_case id", "e.g. urban_parks_built"
     )
 
     parsed = parse_values(frame["value"])
     missing = parsed["kind"] == "missing"
-    problems += _problems_where(
+    problems += checks.problems_where(
         frame,
-        missing & ~_blank(frame["value"]),
+        missing & ~checks.blank(frame["value"]),
         "value",
         "missing-value marker",
         "a figures row states a figure; remove the row if the source gives none",
     )
     for rule in sorted(set(parsed.loc[parsed["kind"] == "error", "error"])):
-        problems += _problems_where(
+        problems += checks.problems_where(
             frame,
             (parsed["kind"] == "error") & (parsed["error"] == rule),
             "value",
             rule,
             "write the figure as the source does, e.g. 73所, 1000多名, 70%, 1:1.22, 八项",
         )
-    problems += _check_value_in_quote(frame)
-    unit, found = _resolve_units(frame, parsed)
+    problems += checks.check_value_in_quote(frame)
+    unit, found = checks.resolve_units(frame, parsed)
     problems += found
-    problems += _check_ranges(frame, parsed, unit)
-
-    qualifier = parsed["qualifier"]
-    stated = frame["qualifier"].str.strip()
-    valid = set(reference.qualifiers())
-    problems += _problems_where(
-        frame,
-        (stated != "") & ~stated.isin(valid),
-        "qualifier",
-        "unknown qualifier",
-        "one of: " + ", ".join(sorted(valid)),
-    )
-    problems += _problems_where(
-        frame,
-        (stated != "") & stated.isin(valid) & (stated != qualifier) & parsed["kind"].ne("error"),
-        "qualifier",
-        "qualifier disagrees with the value",
-        "leave it blank to read it from the value",
-    )
-
-    status_lookup = reference.status_lookup()
-    status = frame["status"].map(
-        lambda s: status_lookup.get(reference.lookup_key(s), "") if s.strip() else "unstated"
-    )
-    problems += _problems_where(
-        frame, status == "", "status", "unknown status", "one of: " + ", ".join(reference.statuses())
-    )
+    problems += checks.check_ranges(frame, parsed, unit)
+    problems += checks.check_qualifier(frame, parsed)
+    status, found = checks.resolve_status(frame)
+    problems += found
 
     units = reference.units()
     result = pd.DataFrame(
@@ -501,7 +223,7 @@ def build_indicators(
             "unit": unit,
             "unit_zh": unit.map(lambda u: units[u].name_zh if u in units else ""),
             "unit_en": unit.map(lambda u: units[u].name_en if u in units else ""),
-            "qualifier": qualifier,
+            "qualifier": parsed["qualifier"],
             "status": status,
             "value_as_written": frame["value"],
             "source_id": frame["source_id"],
@@ -511,7 +233,7 @@ def build_indicators(
         }
     )
     keyed = result.assign(_file=frame["_file"], _line=frame["_line"])
-    problems += _check_duplicates(keyed, ["indicator_id", "region_zh", "year"])
+    problems += checks.check_duplicates(keyed, ["indicator_id", "region_zh", "year"])
     return result, problems
 
 
@@ -519,19 +241,19 @@ def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataF
     """Measures tables → named programmes per theme and region."""
     frame = _concat(tables)
     if frame.empty:
-        return pd.DataFrame(columns=MEASURE_COLUMNS), []
+        return pd.DataFrame(columns=contract.column_names("measures")), []
     theme, regions, problems = _shared_checks(frame, "measures", source_ids)
     result = pd.DataFrame(
         {
             "theme": theme,
             **regions,
-            **{c: frame[c] for c in MEASURE_COLUMNS[4:10]},
+            **{c: frame[c] for c in contract.column_names("measures") if c in frame and c != "theme"},
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
     )
     repeated = result.duplicated(["theme", "region_zh", "name_zh"], keep="first")
-    problems += _problems_where(frame, repeated, "name_zh", "measure listed twice")
+    problems += checks.problems_where(frame, repeated, "name_zh", "measure listed twice")
     return result, problems
 
 
@@ -575,12 +297,8 @@ def process(paths: list[Path], today: date | None = None) -> CleanResult:
     return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True))
 
 
-def check(paths: list[Path], today: date | None = None) -> list[Problem]:
-    """Every problem in the given raw files or folders; writes nothing.
-
-    A single figures file is checked with the ``sources`` table beside it, since every
-    figure must cite a known source.
-    """
+def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The raw files named by ``paths`` (files or folders), with the ``sources`` table beside them."""
     files: list[Path] = []
     missing: list[Problem] = []
     for path in map(Path, paths):
@@ -593,6 +311,16 @@ def check(paths: list[Path], today: date | None = None) -> list[Problem]:
     if not any(table_kind(f) == "sources" for f in files):
         folders = dict.fromkeys(f.parent for f in files)
         files += [p for folder in folders for p in raw_files(folder) if table_kind(p) == "sources"]
+    return files, missing
+
+
+def check(paths: list[Path], today: date | None = None) -> list[Problem]:
+    """Every problem in the given raw files or folders; writes nothing.
+
+    A single figures file is checked with the ``sources`` table beside it, since every
+    figure must cite a known source.
+    """
+    files, missing = _files_to_check(paths)
     if missing:
         return missing
     try:
@@ -602,17 +330,38 @@ def check(paths: list[Path], today: date | None = None) -> list[Problem]:
     return []
 
 
+def reference_warnings(paths: list[Path]) -> list[str]:
+    """Rows of ``regions.csv`` and ``units.csv`` that no table of ``paths`` uses.
+
+    Warnings, not errors: ``wuwei check`` prints them and passes. Names with no row are not
+    repeated here: :func:`check` already reports each as an error with its file and line.
+    """
+    files, missing = _files_to_check(paths)
+    if missing:
+        return []
+    tables, _ = load_tables(files)
+    regions = [name for kind in ("figures", "measures") for t in tables[kind] for name in t.frame["region"]]
+    units: list[str] = []
+    for table in tables["figures"]:
+        written = table.frame["unit"].str.strip()
+        units += list(written.where(written != "", parse_values(table.frame["value"])["counter"]))
+    return [
+        *reference.harmonize_regions(regions).warnings(warn_on_missing=False),
+        *reference.harmonize_units(units).warnings(warn_on_missing=False),
+    ]
+
+
 def clean(raw_dir: Path = config.RAW_DATA_DIR, out_dir: Path = config.PROCESSED_DATA_DIR) -> CleanResult:
     """Clean the raw tables and write the processed-data contract to ``out_dir``."""
     result = process(raw_files(raw_dir))
-    schema.INDICATORS.validate(result.indicators)
-    schema.MEASURES.validate(result.measures)
+    contract.schema("indicators").validate(result.indicators)
+    contract.schema("measures").validate(result.measures)
     out_dir = Path(out_dir)
     outputs = {
         "indicators": result.indicators,
         "measures": result.measures,
         "sources": result.sources,
-        "data_dictionary": data_dictionary(result.indicators),
+        "data_dictionary": contract.data_dictionary(result.indicators),
     }
     files = {
         out_dir / f"{name}{suffix}": serialise(frame)
@@ -629,49 +378,3 @@ def clean(raw_dir: Path = config.RAW_DATA_DIR, out_dir: Path = config.PROCESSED_
         ) from error
     result.written += list(files)
     return result
-
-
-# --------------------------------------------------------------------------- dictionary
-
-COLUMN_DESCRIPTIONS = {
-    "theme": "Theme id: employment, education, health, elderly_care, social_security, urban",
-    "indicator_id": "Stable snake_case id of the indicator",
-    "name_zh": "Indicator name in Chinese",
-    "name_en": "Indicator name in English",
-    "region_code": "Administrative code; places below county level keep their parent's code",
-    "region_zh": "Region name in Chinese (the key together with region_code)",
-    "region_en": "Region name in English",
-    "year": "Year the figure describes",
-    "value": "The figure as a number, in the canonical unit (the lower bound of a range)",
-    "value_high": "Upper bound of a range (e.g. 2至3岁); empty otherwise",
-    "unit": "Canonical unit id (data/reference/units.csv)",
-    "unit_zh": "Unit name in Chinese",
-    "unit_en": "Unit name in English",
-    "qualifier": "exact, more_than (多/余/逾), about (约/近/左右), less_than, at_least (以上/至少), at_most (以下), range",
-    "status": "achieved, planned, cumulative, in_progress, or unstated when the source does not say",
-    "value_as_written": "The figure exactly as the raw table (and the source) writes it",
-    "source_id": "Id of the source in sources.*",
-    "quote": "The short clause of the source that states the figure",
-    "source_file": "Raw file the row came from",
-    "source_line": "Line of the raw file the row came from",
-}
-
-
-def data_dictionary(indicators: pd.DataFrame) -> pd.DataFrame:
-    """One row per column of the indicators table, then one per indicator."""
-    rows = [
-        {"kind": "column", "name": column, "description": text, "unit": "", "theme": ""}
-        for column, text in COLUMN_DESCRIPTIONS.items()
-    ]
-    per_indicator = indicators.drop_duplicates("indicator_id")
-    rows += [
-        {
-            "kind": "indicator",
-            "name": row.indicator_id,
-            "description": f"{row.name_zh} / {row.name_en}",
-            "unit": row.unit,
-            "theme": row.theme,
-        }
-        for row in per_indicator.itertuples()
-    ]
-    return pd.DataFrame(rows, columns=["kind", "name", "description", "unit", "theme"])

@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wuwei_analysis.config import REFERENCE_DIR
-
-QUALIFIERS_FILE = REFERENCE_DIR / "qualifiers.csv"
+from wuwei_analysis.reference import QualifierWords, qualifier_words
 
 OUTPUT_COLUMNS = ("value", "value_high", "qualifier", "counter", "kind", "error")
 KINDS = ("number", "percent", "ratio", "range", "missing", "error")
@@ -115,41 +111,6 @@ _PLAIN_NUMBER = r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)" + _FRACTION_EXPONENT +
 # than \p{Han}, which RE2 expands into many small ranges and matches a third slower.
 _CJK = r"\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{2FFFF}"
 _COUNTER = rf"[{_CJK}A-Za-z/\x{{E000}}]+?"  # lazy, so a suffix qualifier after it stays one
-
-
-@dataclass(frozen=True, eq=False)  # hashed by identity: the loader caches one per file
-class QualifierWords:
-    """Qualifier words read from the reference table, by where they stand around the number."""
-
-    prefix: Mapping[str, str]  # word -> qualifier, e.g. 约 -> about
-    suffix: Mapping[str, str]  # word -> qualifier, e.g. 多 -> more_than
-
-    @property
-    def qualifiers(self) -> tuple[str, ...]:
-        """Every qualifier the words map to, sorted."""
-        return tuple(sorted(set(self.prefix.values()) | set(self.suffix.values())))
-
-
-@functools.lru_cache(maxsize=4)
-def load_qualifier_words(path: Path = QUALIFIERS_FILE) -> QualifierWords:
-    """Read the qualifier words (columns qualifier, position, word) from the reference CSV.
-
-    Raises ValueError when a column is missing, a position is neither prefix nor suffix, or a word
-    appears twice.
-    """
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    absent = {"qualifier", "position", "word"} - set(table.columns)
-    if absent:
-        raise ValueError(f"{path}: missing column(s) {sorted(absent)}")
-    words: dict[str, dict[str, str]] = {"prefix": {}, "suffix": {}}
-    for row in table.itertuples(index=False):
-        word, position = row.word.strip(), row.position.strip()
-        if position not in words:
-            raise ValueError(f"{path}: position must be prefix or suffix, not {position!r} (word {word!r})")
-        if not word or word in words["prefix"] or word in words["suffix"]:
-            raise ValueError(f"{path}: empty or repeated qualifier word {word!r}")
-        words[position][word] = row.qualifier.strip()
-    return QualifierWords(prefix=words["prefix"], suffix=words["suffix"])
 
 
 def chinese_to_number(text: str) -> float:
@@ -247,7 +208,7 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
     A ratio ``a:b`` has value b/a. The input is not modified.
     """
     text = _normalise(_to_arrow(values))
-    words = load_qualifier_words()
+    words = qualifier_words()
     rows = len(text)
     value = np.full(rows, np.nan)
     value_high = np.full(rows, np.nan)
