@@ -307,9 +307,10 @@ def test_build_parameter_values_keep_what_was_typed(typed, expected):
 
 def test_unknown_injected_parameter_is_refused_with_the_declared_names():
     from wuwei_analysis.errors import ParameterError
-    from wuwei_analysis.report.params import THEME_PARAMETERS, _assigned_names, reject_unknown_parameters
+    from wuwei_analysis.cells import assigned_names
+    from wuwei_analysis.report.params import THEME_PARAMETERS, reject_unknown_parameters
 
-    injected = _assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')
+    injected = assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')
     assert injected == {"lang", "colour"}
     with pytest.raises(ParameterError, match="unknown parameter 'colour'; this notebook takes: theme, lang"):
         reject_unknown_parameters(THEME_PARAMETERS, injected)

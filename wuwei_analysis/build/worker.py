@@ -16,7 +16,6 @@ Failures handled here:
 from __future__ import annotations
 
 import ctypes
-import errno
 import logging
 import os
 import signal
@@ -33,14 +32,13 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
 from wuwei_analysis.build import export as build_html
+from wuwei_analysis.errors import OUTPUT_ERRNOS
 
 ENGINE_NAME = "wuwei"
 KERNEL_NAME = "python3"
 START_RETRIES = 2
 START_TIMEOUT = 60  # seconds for a kernel to answer; a slow machine under load needs a margin
 
-# Errors writing the staging folder that mean "the output folder is unusable", not "bad notebook".
-OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOTDIR})
 
 
 class _KeepPartialEngine(NBClientEngine):

@@ -14,7 +14,6 @@ All text is drawn with ``parse_math=False``: a ``$`` in a name is a dollar sign.
 
 from __future__ import annotations
 
-import os
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from wuwei_analysis import config, reference
+from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
 from wuwei_analysis.report.commentary import format_share, format_value
 
@@ -522,9 +522,8 @@ def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> l
     with fonts.glyph_check():
         for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
             path = folder / f"{name}{suffix}"
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            fig.savefig(tmp, format=suffix[1:], dpi=DPI, metadata=metadata, facecolor="white")
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=suffix[1:], dpi=DPI, metadata=metadata, facecolor="white")
             paths.append(path)
     return paths
 

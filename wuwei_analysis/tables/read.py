@@ -1,31 +1,20 @@
-"""Read raw tables and write outputs safely.
+"""Read raw tables: encodings, delimited text and workbooks, into a :class:`RawTable`.
 
 Reading turns a raw ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` file into a :class:`RawTable`:
 the header, every cell as a stripped ``str`` (no NA conversion, no numbers), the physical line
 (or sheet row) of each row, the encoding that was detected, and the *structural* problems met
 on the way (bad bytes, empty file, ragged rows, duplicate or blank column names). Whether a
 value, region or unit makes sense is for the modules that validate content.
-
-Writing always goes through :func:`atomic_path`: the new content lands in a temporary file
-beside the target, is fsynced, and replaces the target in one step, so a reader never sees a
-half-written file and a failed write leaves the previous file intact.
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
 import datetime as dt
-import hashlib
 import io
-import json
-import os
 import re
-import secrets
 import warnings
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,22 +22,15 @@ from typing import Any, NamedTuple
 
 import openpyxl
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from openpyxl.utils.exceptions import InvalidFileException
 
 from wuwei_analysis.errors import Problem, relative_name
-
-# --- encodings ---------------------------------------------------------------------------------
-UTF8_BOM = codecs.BOM_UTF8
-UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
-# Tried in this order after the BOMs: strict UTF-8 first, because short Chinese UTF-8 text is
-# often also valid GBK (e.g. "武威" reads as "姝﹀▉"); GB18030 is a superset of GBK and GB2312.
-STRICT_CANDIDATES = ("utf-8", "gb18030")
-# After this many bad byte sequences the rest of the file is decoded with replacement characters
-# and not reported further: a few lines are enough to show the file is in the wrong encoding.
-MAX_UNDECODABLE_REPORTED = 50
-REPLACEMENT_CHAR = "\ufffd"
+from wuwei_analysis.tables.encoding import (
+    REPLACEMENT_CHAR,
+    BadBytes,
+    decode_reporting,
+    likely_encoding,
+)
 
 # --- files -------------------------------------------------------------------------------------
 DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -58,19 +40,11 @@ XLSX_ENCODING = "xlsx"  # RawTable.encoding of a workbook (its XML is always UTF
 # Surrounding whitespace of a cell: str.isspace() covers NBSP and the full-width space U+3000;
 # the BOM and zero-width space are invisible in editors and sneak in from copy-paste.
 _EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what io.StringIO(newline="") and csv count as a line
 # An unquoted "1,234" splits into "1" and "234": a 1-3 digit field followed by 3-digit groups.
 _THOUSANDS_HEAD = re.compile(r"^[+-]?\d{1,3}$")
 _THOUSANDS_GROUP = re.compile(r"^\d{3}$")
 _THOUSANDS_LAST = re.compile(r"^\d{3}(?!\d)")
 MAX_VALUE_CHARS = 80  # longer row texts are shortened in problem messages
-
-# --- writing -----------------------------------------------------------------------------------
-# Snappy is readable by every Parquet reader (Excel Power Query, DuckDB, older Spark); the
-# tables are small, so zstd's better ratio does not matter.
-PARQUET_COMPRESSION = "snappy"
-NEW_FILE_MODE = 0o666  # narrowed by the umask, as for any newly created file
-HASH_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(eq=False)
@@ -110,84 +84,6 @@ class _Record(NamedTuple):
     start: int
     end: int
     fields: list[str]
-
-
-class _BadBytes(NamedTuple):
-    """An undecodable byte sequence and the physical line it sits on."""
-
-    line: int
-    data: bytes
-
-
-# ================================================================================================
-# Encodings
-# ================================================================================================
-
-
-def detect_encoding(data: bytes) -> str:
-    """Name the encoding of ``data``, raising ``UnicodeDecodeError`` if it decodes in none.
-
-    A UTF-8 BOM gives ``'utf-8-sig'``, a UTF-16 BOM ``'utf-16'``; otherwise strict UTF-8 wins
-    over GB18030 (a superset of GBK), so UTF-8 is never mis-read as GBK.
-    """
-    encoding = _likely_encoding(data)
-    codec, bom_length = _codec_and_bom(data, encoding)
-    data[bom_length:].decode(codec)  # raises for bytes the best candidate cannot decode
-    return encoding
-
-
-def _likely_encoding(data: bytes) -> str:
-    """The encoding a file was most likely meant to be in, even if some bytes are bad."""
-    if data.startswith(UTF8_BOM):
-        return "utf-8-sig"
-    if data[:2] in UTF16_BOMS:
-        return "utf-16"
-    for candidate in STRICT_CANDIDATES:
-        try:
-            data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        return candidate
-    return _guess_damaged_encoding(data)
-
-
-def _guess_damaged_encoding(data: bytes) -> str:
-    """UTF-8 if most of its non-ASCII sequences are valid UTF-8, else GB18030."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count(REPLACEMENT_CHAR)
-    good = sum(1 for char in text if ord(char) > 0x7F) - bad
-    return "utf-8" if good > bad else "gb18030"
-
-
-def _codec_and_bom(data: bytes, encoding: str) -> tuple[str, int]:
-    """The BOM-free codec to decode ``data`` with, and the length of the BOM to skip."""
-    if encoding == "utf-8-sig":
-        return "utf-8", len(UTF8_BOM)
-    if encoding == "utf-16":
-        return UTF16_BOMS.get(data[:2], "utf-16-le"), 2 if data[:2] in UTF16_BOMS else 0
-    return encoding, 0
-
-
-def _decode_reporting(data: bytes, encoding: str) -> tuple[str, list[_BadBytes]]:
-    """Decode ``data``, replacing bad byte sequences by U+FFFD and noting their lines."""
-    codec, position = _codec_and_bom(data, encoding)
-    pieces: list[str] = []
-    bad: list[_BadBytes] = []
-    line_breaks = 0
-    while True:
-        if len(bad) >= MAX_UNDECODABLE_REPORTED:
-            pieces.append(data[position:].decode(codec, errors="replace"))
-            break
-        try:
-            pieces.append(data[position:].decode(codec))
-            break
-        except UnicodeDecodeError as err:
-            good = data[position : position + err.start].decode(codec)
-            line_breaks += len(_LINE_BREAK.findall(good))
-            bad.append(_BadBytes(line_breaks + 1, data[position + err.start : position + err.end]))
-            pieces.extend((good, REPLACEMENT_CHAR))
-            position += err.end
-    return "".join(pieces), bad
 
 
 # ================================================================================================
@@ -237,8 +133,8 @@ def _shorten(text: str) -> str:
 def _read_delimited(path: Path) -> RawTable:
     """Read a CSV/TSV file with the ``csv`` module, keeping physical line numbers."""
     data = path.read_bytes()
-    encoding = _likely_encoding(data)
-    text, bad_bytes = _decode_reporting(data, encoding)
+    encoding = likely_encoding(data)
+    text, bad_bytes = decode_reporting(data, encoding)
     delimiter = _detect_delimiter(path.suffix.lower(), text)
     records, problems = _parse_delimited(text, delimiter, relative_name(path))
     return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
@@ -375,7 +271,7 @@ def _build_table(
     records: list[_Record],
     encoding: str,
     problems: list[Problem],
-    bad_bytes: list[_BadBytes],
+    bad_bytes: list[BadBytes],
     delimiter: str,
     sheet: str = "",
 ) -> RawTable:
@@ -513,7 +409,7 @@ def _split_thousands(fields: list[str]) -> tuple[int, str] | None:
 
 
 def _undecodable_problems(
-    name: str, bad_bytes: list[_BadBytes], records: list[_Record], header: list[str]
+    name: str, bad_bytes: list[BadBytes], records: list[_Record], header: list[str]
 ) -> list[Problem]:
     """One problem per line holding undecodable bytes, naming the column where possible."""
     problems = []
@@ -545,167 +441,3 @@ def _column_of_bad_bytes(line: int, records: list[_Record], header: list[str]) -
                 if REPLACEMENT_CHAR in value and i < len(header):
                     return header[i]
     return ""
-
-
-# ================================================================================================
-# Writing
-# ================================================================================================
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
-
-    The temporary file (``.{name}.{random}.tmp``) is created empty; write to it inside the
-    block. It is fsynced and renamed onto ``path`` when the block ends normally, and removed if
-    the block raises, leaving any previous ``path`` untouched. Parent folders are created.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _create_temporary(path)
-    try:
-        yield temporary
-        _fsync(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _create_temporary(path: Path) -> Path:
-    """Create a new empty file ``.{name}.{random}.tmp`` in the folder of ``path``."""
-    while True:
-        candidate = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            descriptor = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, NEW_FILE_MODE)
-        except FileExistsError:
-            continue
-        os.close(descriptor)
-        return candidate
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file's content to disk."""
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Flush a folder's entries (the rename) to disk where the platform allows it."""
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        # Some file systems (network mounts) refuse fsync on folders; the data itself is synced.
-        with contextlib.suppress(OSError):
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(data)
-
-
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` atomically, without newline translation."""
-    atomic_write_bytes(path, text.encode(encoding))
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` as UTF-8 CSV with a BOM (so Excel detects it), '\\n' line ends, no index.
-
-    Floats are written in Python's shortest round-trip form (``1437.0``, ``0.1``), so the same
-    data always gives the same bytes and reads back to the same numbers; NaN is an empty cell.
-    """
-    atomic_write_bytes(path, csv_bytes(df))
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The bytes :func:`write_csv` writes."""
-    quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(df) else csv.QUOTE_MINIMAL
-    text = df.to_csv(index=False, lineterminator="\n", quoting=quoting)
-    return UTF8_BOM + text.encode("utf-8")
-
-
-def _has_carriage_return(df: pd.DataFrame) -> bool:
-    """Whether any name or text cell holds '\r'.
-
-    The csv writer leaves such a cell unquoted when lines end in '\n' alone, which would split
-    the row on reading; those (rare) tables are written with every text cell quoted.
-    """
-    texts = [
-        *map(str, df.columns),
-        *(v for c in range(df.shape[1]) for v in df.iloc[:, c] if isinstance(v, str)),
-    ]
-    return any("\r" in text for text in texts)
-
-
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` as Parquet without the index; identical data gives identical bytes."""
-    atomic_write_bytes(path, parquet_bytes(df))
-
-
-def parquet_bytes(df: pd.DataFrame) -> bytes:
-    """The bytes :func:`write_parquet` writes."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=PARQUET_COMPRESSION)
-    return sink.getvalue().to_pybytes()
-
-
-def write_files(files: dict[Path, bytes]) -> None:
-    """Write several files so that none is replaced unless all were written in full.
-
-    Every file goes to a temporary beside its target first; only then are they renamed into
-    place. A failure while writing (a full disk, say) leaves every previous file as it was.
-    """
-    with contextlib.ExitStack() as stack:
-        for path, data in files.items():
-            Path(stack.enter_context(atomic_path(path))).write_bytes(data)
-
-
-def write_json(obj: Any, path: Path) -> None:
-    """Write ``obj`` as JSON: sorted keys, real Unicode, indent 2, trailing newline.
-
-    NaN and infinity raise ``ValueError`` rather than producing invalid JSON.
-    """
-    text = json.dumps(
-        obj, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default
-    )
-    atomic_write_text(path, text + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    """JSON form of the few non-JSON types our manifests hold."""
-    if isinstance(value, Path):
-        return value.as_posix()
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-# ================================================================================================
-# Hashes
-# ================================================================================================
-
-
-def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's content, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
