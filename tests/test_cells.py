@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from wuwei_analysis.cells import assigned_names
@@ -30,12 +27,3 @@ def test_assigned_names_still_reads_a_cell_that_does_not_parse():
     # An IPython magic or a typo must not hide every parameter of the cell.
     source = '%matplotlib inline\nlang = "zh"\nyear: int = 2025\nif x == 1:\n'
     assert assigned_names(source) == {"lang", "year"}
-
-
-def test_reading_parameter_names_loads_no_heavy_module():
-    code = (
-        "import sys; import wuwei_analysis.cells, wuwei_analysis.files; "
-        "print(sorted({'pandas', 'numpy', 'IPython'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

@@ -26,16 +26,18 @@ HASH_CHUNK_BYTES = 1 << 20
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, scratch: Path | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
     The temporary file (``.{name}.{random}.tmp``) is created empty; write to it inside the
     block. It is fsynced and renamed onto ``path`` when the block ends normally, and removed if
     the block raises, leaving any previous ``path`` untouched. Parent folders are created.
+    ``scratch`` is a folder on the same file system to hold the temporary instead (the build's
+    staging folder, so that a killed build leaves nothing beside the published files).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _create_temporary(path)
+    temporary = _create_temporary(Path(scratch) / path.name if scratch else path)
     try:
         yield temporary
         _fsync(temporary)
@@ -77,9 +79,9 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as temporary:
+def atomic_write_bytes(path: Path, data: bytes, scratch: Path | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (``scratch``: see :func:`atomic_path`)."""
+    with atomic_path(path, scratch) as temporary:
         temporary.write_bytes(data)
 
 
