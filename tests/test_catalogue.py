@@ -306,8 +306,8 @@ def test_build_parameter_values_keep_what_was_typed(typed, expected):
 
 
 def test_unknown_injected_parameter_is_refused_with_the_declared_names():
-    from wuwei_analysis.errors import ParameterError
     from wuwei_analysis.cells import assigned_names
+    from wuwei_analysis.errors import ParameterError
     from wuwei_analysis.report.params import THEME_PARAMETERS, reject_unknown_parameters
 
     injected = assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')

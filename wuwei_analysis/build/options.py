@@ -60,30 +60,19 @@ class BuildOptions:
 
 # --- command line -------------------------------------------------------------------------
 
+# The folder options: flag, default (from config), what the folder holds.
+_FOLDERS = (
+    ("--raw-dir", config.RAW_DATA_DIR, "raw tables"),
+    ("--processed-dir", config.PROCESSED_DATA_DIR, "processed data"),
+    ("--reports-dir", config.REPORTS_DIR, "where reports are published"),
+    ("--notebooks-dir", config.NOTEBOOKS_DIR, "theme and summary notebooks"),
+)
+
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``wuwei build`` options to ``parser`` (see :func:`options_from_args`)."""
-    parser.add_argument(
-        "--raw-dir", type=Path, default=config.RAW_DATA_DIR, help="raw tables (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--processed-dir",
-        type=Path,
-        default=config.PROCESSED_DATA_DIR,
-        help="processed data (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--reports-dir",
-        type=Path,
-        default=config.REPORTS_DIR,
-        help="where reports are published (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--notebooks-dir",
-        type=Path,
-        default=config.NOTEBOOKS_DIR,
-        help="theme notebooks (default: %(default)s)",
-    )
+    for flag, default, what in _FOLDERS:
+        parser.add_argument(flag, type=Path, default=default, help=f"{what} (default: %(default)s)")
     parser.add_argument(
         "-l",
         "--lang",

@@ -3,7 +3,7 @@
 Every finished report is published with ``os.replace`` from the build's staging folder (the
 figures, the ``.ipynb``, then the ``.html``), so a reader sees the previous report or the new
 one, never half of one. A failed run's notebook is kept under ``_failed/`` and the previous
-report stays published.
+report stays published. :class:`Site` records each outcome in the manifest as it happens.
 """
 
 from __future__ import annotations
@@ -12,15 +12,24 @@ import contextlib
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from wuwei_analysis import errors
-from wuwei_analysis.build import inputs
-from wuwei_analysis.build.folders import EDITIONS_NAME, FAILED_NAME, STAGING_NAME, inside, writing
-from wuwei_analysis.build.manifest import Entry, Failure, Published
+from wuwei_analysis.build import inputs, site_index
+from wuwei_analysis.build.folders import (
+    EDITIONS_NAME,
+    FAILED_NAME,
+    INDEX_NAME,
+    MANIFEST_NAME,
+    STAGING_NAME,
+    inside,
+    writing,
+)
+from wuwei_analysis.build.manifest import Entry, Failure, Manifest, Published
 from wuwei_analysis.build.plan import Job
-from wuwei_analysis.build.progress import now
-from wuwei_analysis.build.task import Result, Task
-from wuwei_analysis.files import file_sha256
+from wuwei_analysis.build.progress import Progress, now
+from wuwei_analysis.build.task import Result, Task, failed
+from wuwei_analysis.files import atomic_write_bytes, file_sha256
 
 
 def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
@@ -129,3 +138,86 @@ def clear_staging(reports: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
+
+
+class Site:
+    """The reports folder as one build updates it: manifest entries, counts, the first output error.
+
+    Each finished run is recorded here — published, or kept as a failure — and the manifest is
+    rewritten after each, so that a report logged "ok" is a report recorded.
+    """
+
+    def __init__(self, reports: Path, staging: Path, manifest: Manifest, progress: Progress):
+        self.reports = reports
+        self.staging = staging
+        self.manifest = manifest
+        self.progress = progress
+        self.counts = {"ran": 0, "skipped": 0, "failed": 0}
+        self.output_error: str | None = None
+        self.total = 0  # jobs in this build, for the progress lines
+
+    def line(self, job: Job, verb: str, detail: str, attempts: int = 1) -> None:
+        self.progress.job(job.number, self.total, job.label, verb, detail, attempts)
+
+    def finished(self, job: Job, task: Task, result: Result) -> None:
+        """Publish a successful run, or record a failed one."""
+        if result.ok:
+            try:
+                self._publish(job, task, result)
+            except errors.OutputError as exc:
+                self.output_error = str(exc)
+                result = failed("output", str(exc), result.duration)
+            else:
+                self.counts["ran"] += 1
+                self.write_manifest()  # before the line: "ok" means recorded
+                self.line(job, "ok", f"{result.duration:.1f}s", attempts=result.attempts)
+                return
+        if result.kind == "output" and not self.output_error:
+            self.output_error = f"cannot write to {errors.relative_name(self.reports)}: {result.error}"
+        self.record_failure(job, result)
+
+    def _publish(self, job: Job, task: Task, result: Result) -> None:
+        entries = self.manifest.entries
+        old = entries.get(job.id)
+        entries[job.id] = publish(self.reports, job, task, result)
+        claimed = {f for entry in entries.values() for f in entry.figures}
+        remove_stale_figures(self.reports, old.figures if old else (), claimed)
+
+    def record_failure(self, job: Job, result: Result) -> None:
+        """Keep the failed run's notebook and record the failure; the previous report stays."""
+        self.counts["failed"] += 1
+        try:
+            kept_at = keep_failed_notebook(self.reports, job, result)
+        except errors.OutputError as exc:
+            kept_at = None
+            self.output_error = self.output_error or str(exc)
+        entry = failure_entry(job, self.manifest.entries.get(job.id), result, kept_at)
+        self.manifest.entries[job.id] = entry
+        where = f" — kept in {errors.relative_name(self.reports / kept_at)}" if kept_at else ""
+        self.line(job, "FAIL", f"{result.duration:.1f}s: {entry.failure.error}{where}")
+        with contextlib.suppress(errors.OutputError):
+            self.write_manifest()
+
+    def new_edition(self, processed: Path, version: str) -> None:
+        """Keep this data version (and the one before) for the summary's "what changed"."""
+        fields = self.manifest.fields
+        keep = {fields.get("data_version") or ""}
+        rotate_editions(self.reports, processed, self.staging, version, keep)
+        fields["previous_data_version"] = fields.get("data_version") or None
+        fields["data_version"] = version
+
+    def finish(self, **fields: Any) -> None:
+        """Mark the manifest complete; write the index first and the manifest last."""
+        entries = self.manifest.entries
+        status = "failed" if any(e.status != "ok" for e in entries.values()) else "ok"
+        self.manifest.fields.update(fields, complete=True, status=status, last_build=dict(self.counts))
+        index = site_index.render_index(self.manifest.to_json())
+        self._write(INDEX_NAME, index.encode("utf-8"))
+        self.write_manifest()
+
+    def write_manifest(self) -> None:
+        self._write(MANIFEST_NAME, self.manifest.to_bytes())
+
+    def _write(self, name: str, data: bytes) -> None:
+        with writing(self.reports, f"write {name}"):
+            atomic_write_bytes(self.reports / name, data, scratch=self.staging)
