@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -26,25 +25,22 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from wuwei_analysis.errors import Problem, relative_name
 from wuwei_analysis.tables.encoding import (
-    REPLACEMENT_CHAR,
     BadBytes,
     decode_reporting,
     likely_encoding,
+)
+from wuwei_analysis.tables.structure import (
+    Record,
+    header_problems,
+    ragged_problems,
+    strip_cell,
+    undecodable_problems,
 )
 
 # --- files -------------------------------------------------------------------------------------
 DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIX = ".xlsx"
 XLSX_ENCODING = "xlsx"  # RawTable.encoding of a workbook (its XML is always UTF-8)
-
-# Surrounding whitespace of a cell: str.isspace() covers NBSP and the full-width space U+3000;
-# the BOM and zero-width space are invisible in editors and sneak in from copy-paste.
-_EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
-# An unquoted "1,234" splits into "1" and "234": a 1-3 digit field followed by 3-digit groups.
-_THOUSANDS_HEAD = re.compile(r"^[+-]?\d{1,3}$")
-_THOUSANDS_GROUP = re.compile(r"^\d{3}$")
-_THOUSANDS_LAST = re.compile(r"^\d{3}(?!\d)")
-MAX_VALUE_CHARS = 80  # longer row texts are shortened in problem messages
 
 
 @dataclass(eq=False)
@@ -78,14 +74,6 @@ class RawTable:
         return not self.problems
 
 
-class _Record(NamedTuple):
-    """One parsed record: its raw fields and the physical lines it spans."""
-
-    start: int
-    end: int
-    fields: list[str]
-
-
 # ================================================================================================
 # Reading
 # ================================================================================================
@@ -117,16 +105,6 @@ def _empty_table(path: Path, encoding: str, problems: list[Problem], sheet: str 
     return RawTable(path, [], pd.DataFrame(dtype=object), [], encoding, problems, sheet)
 
 
-def _strip(text: str) -> str:
-    """Remove surrounding whitespace (incl. NBSP, U+3000), BOMs and zero-width spaces."""
-    return _EDGE_SPACE.sub("", text)
-
-
-def _shorten(text: str) -> str:
-    """Cut a long value for a problem message."""
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
-
-
 # --- delimited text ----------------------------------------------------------------------------
 
 
@@ -148,11 +126,11 @@ def _detect_delimiter(suffix: str, text: str) -> str:
     return "\t" if first_line.count("\t") > first_line.count(",") else ","
 
 
-def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[_Record], list[Problem]]:
+def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[Record], list[Problem]]:
     """Split ``text`` into records with the lines they span; report malformed quoting."""
     last_line = len(io.StringIO(text, newline="").readlines())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[_Record] = []
+    records: list[Record] = []
     problems: list[Problem] = []
     previous_end = 0
     while True:
@@ -177,7 +155,7 @@ def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[_Record
             previous_end = reader.line_num
             continue
         previous_end = reader.line_num
-        records.append(_Record(start, reader.line_num, fields))
+        records.append(Record(start, reader.line_num, fields))
     return records, problems
 
 
@@ -202,7 +180,7 @@ def _read_xlsx(path: Path) -> RawTable:
     if sheet is None:
         problem = Problem(name, rule="file is empty", hint="no sheet of the workbook has data")
         return _empty_table(path, XLSX_ENCODING, [problem])
-    records = [_Record(number, number, fields) for number, fields in enumerate(_sheet_grid(sheet), start=1)]
+    records = [Record(number, number, fields) for number, fields in enumerate(_sheet_grid(sheet), start=1)]
     return _build_table(path, records, XLSX_ENCODING, [], [], ",", sheet.title)
 
 
@@ -268,7 +246,7 @@ def _format_decimal(value: Decimal) -> str:
 
 def _build_table(
     path: Path,
-    records: list[_Record],
+    records: list[Record],
     encoding: str,
     problems: list[Problem],
     bad_bytes: list[BadBytes],
@@ -277,24 +255,24 @@ def _build_table(
 ) -> RawTable:
     """Check the structure of parsed records and assemble the :class:`RawTable`."""
     name = relative_name(path)
-    content = [record for record in records if any(_strip(value) for value in record.fields)]
+    content = [record for record in records if any(strip_cell(value) for value in record.fields)]
     if not content:
         problems.append(Problem(name, rule="file is empty", hint="the file has no header and no rows"))
-        problems.extend(_undecodable_problems(name, bad_bytes, [], []))
+        problems.extend(undecodable_problems(name, bad_bytes, [], []))
         return _empty_table(path, encoding, problems, sheet)
 
     header_record, data_records = content[0], content[1:]
-    raw_header = [_strip(value) for value in header_record.fields]
+    raw_header = [strip_cell(value) for value in header_record.fields]
     width = len(raw_header)
     if not data_records:
         hint = "the file has a header but no rows below it"
         problems.append(Problem(name, line=header_record.start, rule="no data rows", hint=hint))
-    problems.extend(_ragged_problems(name, raw_header, data_records, delimiter))
-    cells = [_fit([_strip(value) for value in record.fields], width) for record in data_records]
+    problems.extend(ragged_problems(name, raw_header, data_records, delimiter))
+    cells = [_fit([strip_cell(value) for value in record.fields], width) for record in data_records]
     keep = _columns_to_keep(raw_header, cells)
     header = [raw_header[i] for i in keep]
-    problems.extend(_header_problems(name, header_record.start, raw_header, keep))
-    problems.extend(_undecodable_problems(name, bad_bytes, [header_record, *data_records], raw_header))
+    problems.extend(header_problems(name, header_record.start, raw_header, keep))
+    problems.extend(undecodable_problems(name, bad_bytes, [header_record, *data_records], raw_header))
     rows = pd.DataFrame([[row[i] for i in keep] for row in cells], columns=header, dtype=object)
     return RawTable(path, header, rows, [record.start for record in data_records], encoding, problems, sheet)
 
@@ -307,137 +285,3 @@ def _fit(values: list[str], width: int) -> list[str]:
 def _columns_to_keep(header: list[str], cells: list[list[str]]) -> list[int]:
     """Every column except those with a blank name and no value at all (spacers, trailing commas)."""
     return [i for i, title in enumerate(header) if title or any(row[i] for row in cells)]
-
-
-def _header_problems(name: str, line: int, header: list[str], keep: list[int]) -> list[Problem]:
-    """Blank names of columns that hold data, and names used twice."""
-    problems = []
-    first_position: dict[str, int] = {}
-    for i in keep:
-        title = header[i]
-        if not title:
-            problems.append(
-                Problem(
-                    name,
-                    line=line,
-                    rule="blank column name",
-                    hint=f"column {i + 1} has values but no name in the header",
-                )
-            )
-        elif title in first_position:
-            problems.append(
-                Problem(
-                    name,
-                    line=line,
-                    column=title,
-                    value=title,
-                    rule="duplicate column name",
-                    hint=f"columns {first_position[title] + 1} and {i + 1} have the same name; rename one",
-                )
-            )
-        else:
-            first_position[title] = i
-    return problems
-
-
-def _ragged_problems(name: str, header: list[str], records: list[_Record], delimiter: str) -> list[Problem]:
-    """One problem for each row whose field count differs from the header's."""
-    problems = []
-    width = len(header)
-    shown_delimiter = "tab" if delimiter == "\t" else repr(delimiter)
-    for record in records:
-        fields = [_strip(value) for value in record.fields]
-        count = len(fields)
-        if count == width:
-            continue
-        row_text = _shorten(delimiter.join(fields))
-        if count < width:
-            problems.append(
-                Problem(
-                    name,
-                    line=record.start,
-                    column=header[count],
-                    value=row_text,
-                    rule="fewer fields than the header",
-                    hint=f"this row has {count} fields but the header has {width}; "
-                    f"keep the {shown_delimiter} separators of empty cells",
-                )
-            )
-            continue
-        split = _split_thousands(fields)
-        if split is None:
-            problems.append(
-                Problem(
-                    name,
-                    line=record.start,
-                    value=row_text,
-                    rule="more fields than the header",
-                    hint=f"this row has {count} fields but the header has {width}; "
-                    f"quote values that contain {shown_delimiter}",
-                )
-            )
-            continue
-        position, value = split
-        problems.append(
-            Problem(
-                name,
-                line=record.start,
-                column=header[position] if position < width else "",
-                value=value,
-                rule="more fields than the header",
-                hint=f"this row has {count} fields but the header has {width}; {value!r} looks split "
-                "at a thousands separator: quote numbers with thousands separators, or remove the comma",
-            )
-        )
-    return problems
-
-
-def _split_thousands(fields: list[str]) -> tuple[int, str] | None:
-    """Find the first number split like '1', '234' by an unquoted thousands separator."""
-    for start in range(len(fields) - 1):
-        if not _THOUSANDS_HEAD.match(fields[start]) or not _THOUSANDS_LAST.match(fields[start + 1]):
-            continue
-        end = start + 1
-        while (
-            end + 1 < len(fields)
-            and _THOUSANDS_GROUP.match(fields[end])
-            and _THOUSANDS_LAST.match(fields[end + 1])
-        ):
-            end += 1
-        return start, ",".join(fields[start : end + 1])
-    return None
-
-
-def _undecodable_problems(
-    name: str, bad_bytes: list[BadBytes], records: list[_Record], header: list[str]
-) -> list[Problem]:
-    """One problem per line holding undecodable bytes, naming the column where possible."""
-    problems = []
-    seen_lines: set[int] = set()
-    for bad in bad_bytes:
-        if bad.line in seen_lines:
-            continue
-        seen_lines.add(bad.line)
-        problems.append(
-            Problem(
-                name,
-                line=bad.line,
-                column=_column_of_bad_bytes(bad.line, records, header),
-                value=repr(bad.data)[2:-1],
-                rule="undecodable bytes",
-                hint="the file mixes encodings or is damaged; save it again as UTF-8",
-            )
-        )
-    return problems
-
-
-def _column_of_bad_bytes(line: int, records: list[_Record], header: list[str]) -> str:
-    """The header name of the first cell with a replacement character in the data row at ``line``."""
-    if not records or line == records[0].start:
-        return ""  # in the header itself, or nothing parsed
-    for record in records[1:]:
-        if record.start <= line <= record.end:
-            for i, value in enumerate(record.fields):
-                if REPLACEMENT_CHAR in value and i < len(header):
-                    return header[i]
-    return ""
