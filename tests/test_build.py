@@ -475,14 +475,46 @@ def _wait_for_line(proc: subprocess.Popen, pattern: str, timeout: float = 90) ->
     raise AssertionError(f"no line matching {pattern!r}; got:\n{''.join(seen)}")
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_sigkill_mid_build_then_the_next_build_completes(tmp_path):
     ws = Workspace(tmp_path, {"theme": "theme", "summary": "summary"})
     fake_clean(ws.raw, ws.processed)
     proc = _run_build_process(ws, "--theme", ",".join(THEMES), "--jobs", "2")
     _wait_for_line(proc, r"\] ok ")  # some reports published, others still running
+    helpers = _descendants(proc.pid)  # the pool's forkserver, its workers and their kernels
+    assert helpers
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     proc.stderr.close()
+    # The killed build leaves no worker (nor its forkserver, nor a kernel) running.
+    deadline = time.monotonic() + 30
+    while (alive := [pid for pid in helpers if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive, f"still running after the build was killed: {alive}"
 
     # Whatever was published is whole: complete HTML, valid notebooks, no temp files.
     for html in ws.reports.glob("*/*.html"):

@@ -51,7 +51,7 @@ class WorkerPool:
             max_workers=workers,
             mp_context=context,
             initializer=worker_init,
-            initargs=(str(self.log_path),),
+            initargs=(str(self.log_path), os.getpid()),
         )
         self.size = workers
         if warm:
@@ -119,10 +119,10 @@ class WorkerPool:
 #     in the worker, never in the build process) ----------------------------------------------
 
 
-def worker_init(log_path: str) -> None:
+def worker_init(log_path: str, build_pid: int | None = None) -> None:
     from wuwei_analysis.build import worker
 
-    worker.init_worker(log_path)
+    worker.init_worker(log_path, build_pid)
 
 
 def worker_warm_up() -> int:
