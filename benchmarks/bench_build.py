@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from wuwei_analysis import config, reference  # noqa: E402
 from wuwei_analysis.build import inputs as build_inputs  # noqa: E402
-from wuwei_analysis.build import run as build  # noqa: E402
+from wuwei_analysis.build import plan as build_plan  # noqa: E402
+from wuwei_analysis.build import pool as build_pool  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FIXTURES = ROOT / "tests" / "build_fixtures"
@@ -106,13 +107,13 @@ def _timed(fn, *args) -> float:
 
 
 def _setup(tmp: Path, use_fixtures: bool) -> dict:
-    real = all((config.NOTEBOOKS_DIR / f"{theme}.ipynb").is_file() for theme in reference.theme_ids())
+    real = (config.NOTEBOOKS_DIR / "theme.ipynb").is_file()
     reports, processed = tmp / "reports", tmp / "processed"
     if real and not use_fixtures:
         themes = [
             t
             for t in (*reference.theme_ids(), config.SUMMARY)
-            if (config.NOTEBOOKS_DIR / f"{t}.ipynb").is_file()
+            if build_plan.notebook_path(config.NOTEBOOKS_DIR, t).is_file()
         ]
         return {
             "kind": "real",
@@ -125,8 +126,7 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
         }
     notebooks = tmp / "notebooks"
     notebooks.mkdir()
-    for theme in reference.theme_ids():
-        shutil.copyfile(FIXTURES / "theme.ipynb", notebooks / f"{theme}.ipynb")
+    shutil.copyfile(FIXTURES / "theme.ipynb", notebooks / "theme.ipynb")
     shutil.copyfile(FIXTURES / "summary.ipynb", notebooks / "summary.ipynb")
     processed.mkdir()
     rows = ["theme,indicator_id,region_code,year,value"]
@@ -209,7 +209,10 @@ def _floor(tmp: Path, count: int, jobs: int) -> None:
     context.set_forkserver_preload(["wuwei_analysis.build.worker"])
     tasks = [(str(path), str(folder / f"out-{i}.ipynb"), str(folder)) for i in range(count)]
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=build._worker_init, initargs=(str(folder / "log"),)
+        max_workers=jobs,
+        mp_context=context,
+        initializer=build_pool.worker_init,
+        initargs=(str(folder / "log"),),
     ) as pool:
         for error in pool.map(_floor_task, tasks):
             if error:
@@ -254,7 +257,7 @@ def _naive_chain(setup: dict, tmp: Path) -> None:
     else:
         shutil.copytree(setup["processed"], processed)
     for theme in setup["themes"]:
-        notebook = setup["notebooks"] / f"{theme}.ipynb"
+        notebook = build_plan.notebook_path(setup["notebooks"], theme)
         declared = build_inputs.read_notebook_info(notebook).parameters
         for lang in config.LANGS:
             values = {

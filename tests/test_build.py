@@ -2,8 +2,9 @@
 
 The builds run the tiny notebooks in ``tests/build_fixtures/`` (see ``make_fixtures.py``) on a
 fake cleaner that turns ``raw/indicators.csv`` into processed CSV and parquet, in temporary
-folders. One baseline build (health, urban, summary × zh, en) is shared: each test that needs
-a built reports folder works on its own copy.
+folders. One baseline build (health, urban, summary × zh, en; both themes from ``theme.ipynb``)
+is shared: each test that needs a built reports folder works on its own copy. A test gives one
+theme a failing notebook of its own (``notebooks/<theme>.ipynb``) to fail that theme alone.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from wuwei_analysis.build import export as build_html
 from wuwei_analysis.build import inputs as build_inputs
 from wuwei_analysis.build import run as build
 from wuwei_analysis.build import site_index as build_site
+from wuwei_analysis.build.folders import LOCK_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -150,9 +152,7 @@ def steady_library():
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory, steady_library) -> tuple[Path, str]:
-    ws = Workspace(
-        tmp_path_factory.mktemp("baseline"), {"health": "theme", "urban": "theme", "summary": "summary"}
-    )
+    ws = Workspace(tmp_path_factory.mktemp("baseline"), {"theme": "theme", "summary": "summary"})
     status, log = ws.build()
     assert status == errors.EXIT_OK, log
     return ws.root, log
@@ -170,7 +170,7 @@ def stamps(folder: Path) -> dict[str, int]:
     return {
         p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
         for p in folder.rglob("*")
-        if p.is_file() and p.name != build.LOCK_NAME
+        if p.is_file() and p.name != LOCK_NAME
     }
 
 
@@ -199,6 +199,7 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
     assert manifest["complete"] is True and manifest["status"] == "ok"
     entry = manifest["notebooks"]["en/urban"]
     assert entry["status"] == "ok" and entry["duration_s"] > 0
+    assert Path(entry["notebook"]).name == "theme.ipynb"  # one notebook, run with theme="urban"
     assert set(entry["inputs"]) == {"notebook", "data", "library", "reference", "parameters", "packages"}
     assert entry["parameters"] == {"theme": "urban", "lang": "en", "region": "620600", "year": 2025}
     assert entry["html"] == "en/urban.html" and entry["figures"] == ["en/figures/urban.png"]
@@ -290,13 +291,21 @@ def test_force_reruns_everything(ws):
 
 def test_notebook_library_and_parameter_changes_are_detected(ws, monkeypatch):
     before = stamps(ws.reports)
-    nb = nbformat.read(ws.notebooks / "health.ipynb", as_version=4)
+    committed = (ws.notebooks / "theme.ipynb").read_bytes()
+    nb = nbformat.read(ws.notebooks / "theme.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("One more sentence."))
-    nbformat.write(nb, ws.notebooks / "health.ipynb")
+    nbformat.write(nb, ws.notebooks / "theme.ipynb")
     status, log = ws.build(dry_run=True)
     assert status == errors.EXIT_OK
     assert re.search(r"health/zh\s+would run \(notebook changed\)", log)
+    assert re.search(r"urban/zh\s+would run \(notebook changed\)", log)
+    assert re.search(r"summary/zh\s+\(unchanged\)", log)
+    (ws.notebooks / "theme.ipynb").write_bytes(committed)
+    nbformat.write(nb, ws.notebooks / "health.ipynb")  # a notebook of its own for one theme
+    status, log = ws.build(dry_run=True)
+    assert re.search(r"health/zh\s+would run \(notebook changed\)", log)
     assert re.search(r"urban/zh\s+\(unchanged\)", log)
+    (ws.notebooks / "health.ipynb").unlink()
     status, log = ws.build(dry_run=True, year=2024)
     assert re.search(r"urban/en\s+would run \(parameters changed\)", log)
     assert "would run" in log and not ran(log)
@@ -313,12 +322,12 @@ def test_notebook_library_and_parameter_changes_are_detected(ws, monkeypatch):
 
 
 def test_outputs_saved_by_jupyter_do_not_trigger_a_run(ws):
-    nb = nbformat.read(ws.notebooks / "urban.ipynb", as_version=4)
+    nb = nbformat.read(ws.notebooks / "theme.ipynb", as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.execution_count = 7
             cell.outputs = [nbformat.v4.new_output("stream", text="hello\n")]
-    nbformat.write(nb, ws.notebooks / "urban.ipynb")
+    nbformat.write(nb, ws.notebooks / "theme.ipynb")
     status, log = ws.build(dry_run=True)
     assert "dry run: 0 of 6 notebooks would run" in log, log
 
@@ -361,8 +370,8 @@ def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
     assert 'data-theme="urban" data-state="failed"' in index and 'href="_failed/en/urban.ipynb"' in index
     assert 'href="en/urban.html"' in index
 
-    # Fixed: the next build runs it again, publishes it and clears the failure.
-    ws.use("urban", "theme")
+    # Fixed (back to theme.ipynb): the next build runs it again, publishes it and clears the failure.
+    (ws.notebooks / "urban.ipynb").unlink()
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_OK, log
     assert ran(log) == {"urban/en"} and "(failed last time)" in log
@@ -466,14 +475,46 @@ def _wait_for_line(proc: subprocess.Popen, pattern: str, timeout: float = 90) ->
     raise AssertionError(f"no line matching {pattern!r}; got:\n{''.join(seen)}")
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_sigkill_mid_build_then_the_next_build_completes(tmp_path):
-    ws = Workspace(tmp_path, {"health": "theme", "urban": "theme", "summary": "summary"})
+    ws = Workspace(tmp_path, {"theme": "theme", "summary": "summary"})
     fake_clean(ws.raw, ws.processed)
     proc = _run_build_process(ws, "--theme", ",".join(THEMES), "--jobs", "2")
     _wait_for_line(proc, r"\] ok ")  # some reports published, others still running
+    helpers = _descendants(proc.pid)  # the pool's forkserver, its workers and their kernels
+    assert helpers
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     proc.stderr.close()
+    # The killed build leaves no worker (nor its forkserver, nor a kernel) running.
+    deadline = time.monotonic() + 30
+    while (alive := [pid for pid in helpers if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive, f"still running after the build was killed: {alive}"
 
     # Whatever was published is whole: complete HTML, valid notebooks, no temp files.
     for html in ws.reports.glob("*/*.html"):
@@ -516,7 +557,7 @@ def test_a_second_build_at_the_same_time_refuses(ws):
 
 
 def test_the_lock_is_an_flock_on_the_reports_folder(ws):
-    with open(ws.reports / build.LOCK_NAME, "a+") as handle:
+    with open(ws.reports / LOCK_NAME, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         status, log = ws.build()
     assert status == errors.EXIT_BUSY, log
@@ -556,21 +597,23 @@ def test_a_full_disk_while_publishing_keeps_the_previous_report(ws, monkeypatch)
     assert ran(log) == {"urban/en"}
 
 
-def _worker_task(ws: Workspace, folder: Path) -> dict:
+def _worker_task(ws: Workspace, folder: Path):
     from wuwei_analysis.build import site_index as build_site
+    from wuwei_analysis.build.task import Task
 
     folder.mkdir()
-    return {
-        "notebook": str(ws.notebooks / "summary.ipynb"),
-        "parameters": {"lang": "en", "processed_dir": str(ws.processed), "reports_dir": str(folder)},
-        "task_dir": str(folder),
-        "reports_dir": str(ws.reports),
-        "lang": "en",
-        "ipynb": str(folder / "summary.ipynb"),
-        "html": str(folder / "summary.html"),
-        "timeout": 60,
-        "html_context": build_site.report_context("summary", "en", "620600", 2025, "now", "abc"),
-    }
+    return Task(
+        theme="summary",
+        lang="en",
+        notebook=str(ws.notebooks / "summary.ipynb"),
+        parameters={"lang": "en", "processed_dir": str(ws.processed), "reports_dir": str(folder)},
+        task_dir=str(folder),
+        reports_dir=str(ws.reports),
+        ipynb=str(folder / "summary.ipynb"),
+        html=str(folder / "summary.html"),
+        timeout=60,
+        html_context=build_site.report_context("summary", "en", "620600", 2025, "now", "abc"),
+    )
 
 
 def test_kernel_start_failures_are_retried(ws, tmp_path, monkeypatch):
@@ -587,17 +630,17 @@ def test_kernel_start_failures_are_retried(ws, tmp_path, monkeypatch):
 
     monkeypatch.setattr(build_worker.papermill, "execute_notebook", flaky)
     result = build_worker.run_task(_worker_task(ws, tmp_path / "flaky"))
-    assert result["status"] == "ok", result
-    assert result["attempts"] == build_worker.START_RETRIES + 1
+    assert result.status == "ok", result
+    assert result.attempts == build_worker.START_RETRIES + 1
 
     def never(*args, **kwargs):
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
     monkeypatch.setattr(build_worker.papermill, "execute_notebook", never)
     result = build_worker.run_task(_worker_task(ws, tmp_path / "never"))
-    assert result["status"] == "failed" and result["kind"] == "kernel-start"
-    assert result["attempts"] == build_worker.START_RETRIES + 1
-    assert "did not start: RuntimeError: Kernel didn't respond" in result["error"]
+    assert result.status == "failed" and result.kind == "kernel-start"
+    assert result.attempts == build_worker.START_RETRIES + 1
+    assert "did not start: RuntimeError: Kernel didn't respond" in result.error
 
 
 # --- HTML ---------------------------------------------------------------------------------

@@ -299,17 +299,18 @@ def test_check_of_a_missing_path_is_a_clear_error(tmp_path, capsys):
     ],
 )
 def test_build_parameter_values_keep_what_was_typed(typed, expected):
-    from wuwei_analysis.build.run import _parse_value
+    from wuwei_analysis.build.options import parse_value
 
-    value = _parse_value(typed)
+    value = parse_value(typed)
     assert value == expected and type(value) is type(expected)
 
 
 def test_unknown_injected_parameter_is_refused_with_the_declared_names():
+    from wuwei_analysis.cells import assigned_names
     from wuwei_analysis.errors import ParameterError
-    from wuwei_analysis.report.params import THEME_PARAMETERS, _assigned_names, reject_unknown_parameters
+    from wuwei_analysis.report.params import THEME_PARAMETERS, reject_unknown_parameters
 
-    injected = _assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')
+    injected = assigned_names('# Parameters\nlang = "en"\ncolour = "red"\n')
     assert injected == {"lang", "colour"}
     with pytest.raises(ParameterError, match="unknown parameter 'colour'; this notebook takes: theme, lang"):
         reject_unknown_parameters(THEME_PARAMETERS, injected)
@@ -325,7 +326,7 @@ def test_papermill_run_with_an_unknown_parameter_stops_the_notebook(tmp_path):
 
     with pytest.raises(PapermillExecutionError) as caught:
         papermill.execute_notebook(
-            str(config.NOTEBOOKS_DIR / "health.ipynb"),
+            str(config.NOTEBOOKS_DIR / "theme.ipynb"),
             str(tmp_path / "out.ipynb"),
             parameters={"lang": "en", "colour": "red", "reports_dir": str(tmp_path / "reports")},
             kernel_name="python3",
@@ -337,7 +338,7 @@ def test_papermill_run_with_an_unknown_parameter_stops_the_notebook(tmp_path):
 
 @pytest.mark.slow
 def test_papermills_own_cli_runs_a_theme_notebook(tmp_path):
-    """`papermill notebooks/health.ipynb out.ipynb -p lang en` keeps working for papermill's users."""
+    """`papermill notebooks/theme.ipynb out.ipynb -p theme health -p lang en` works for papermill's users."""
     import subprocess
     import sys
 
@@ -348,7 +349,7 @@ def test_papermills_own_cli_runs_a_theme_notebook(tmp_path):
     papermill = Path(sys.executable).with_name("papermill")
     out = tmp_path / "out.ipynb"
     done = subprocess.run(
-        [str(papermill), str(config.NOTEBOOKS_DIR / "health.ipynb"), str(out), "-p", "lang", "en",
+        [str(papermill), str(config.NOTEBOOKS_DIR / "theme.ipynb"), str(out), "-p", "theme", "health", "-p", "lang", "en",
          "-p", "reports_dir", str(tmp_path / "reports"), "--no-progress-bar"],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Tests for wuwei_analysis.tables.io: reading raw tables, atomic writes, hashes."""
+"""Tests for reading raw tables (tables.encoding, tables.read), writing them (tables.write, files)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wuwei_analysis.errors import Problem
-from wuwei_analysis.tables.io import (
-    RawTable,
-    atomic_path,
-    atomic_write_bytes,
-    atomic_write_text,
-    detect_encoding,
-    file_sha256,
-    read_table,
-    sha256_bytes,
-    write_csv,
-    write_json,
-    write_parquet,
-)
+from wuwei_analysis.files import atomic_path, atomic_write_bytes, atomic_write_text, file_sha256, sha256_bytes
+from wuwei_analysis.tables.encoding import detect_encoding
+from wuwei_analysis.tables.read import RawTable, read_table
+from wuwei_analysis.tables.write import write_csv, write_json, write_parquet
 
 CHINESE_CSV = "地区,年份,机构数\n凉州区,2023,73所\n民勤县,2024,约500\n"
 CHINESE_HEADER = ["地区", "年份", "机构数"]

@@ -1,6 +1,6 @@
-"""The theme notebooks: committed clean, executed with papermill and with nbclient alone.
+"""The theme notebook: committed clean, executed with papermill and with nbclient alone.
 
-Every notebook runs in both languages on the bundled data (cleaned into a
+``notebooks/theme.ipynb`` runs for every theme (``-p theme <id>``) in both languages on the bundled data (cleaned into a
 temporary folder), plus a few runs on changed data: a changed figure, names
 that are markup payloads, a region with no figures, bad parameters. The runs
 are shared by the tests through a module-scoped fixture and execute two at a
@@ -27,7 +27,8 @@ from wuwei_analysis import config, reference
 
 THEMES = reference.theme_ids()
 LANGS = config.LANGS
-NOTEBOOKS = {theme: config.NOTEBOOKS_DIR / f"{theme}.ipynb" for theme in THEMES}
+NOTEBOOK = config.NOTEBOOKS_DIR / "theme.ipynb"  # one notebook for every theme
+DEFAULT_THEME = "health"  # the default of its `theme` parameter
 LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
 
 
@@ -76,11 +77,14 @@ def runs(tmp_path_factory) -> Runs:
     def add(key: str, theme: str, processed: Path, **parameters) -> None:
         folder = root / "runs" / key
         folder.mkdir(parents=True)
-        parameters = {"processed_dir": str(processed), "reports_dir": str(folder / "reports"), **parameters}
+        parameters = {
+            "theme": theme,
+            "processed_dir": str(processed),
+            "reports_dir": str(folder / "reports"),
+            **parameters,
+        }
         plan.append(
-            Run(
-                key, NOTEBOOKS[theme], parameters, output=folder / "out.ipynb", reports_dir=folder / "reports"
-            )
+            Run(key, NOTEBOOK, parameters, output=folder / "out.ipynb", reports_dir=folder / "reports")
         )
 
     for theme in THEMES:
@@ -99,12 +103,9 @@ def runs(tmp_path_factory) -> Runs:
     add("bad-year", "urban", bundled, year="abc")
 
     _default_processed()
-    for theme in THEMES:
-        folder = root / "runs" / f"defaults-{theme}"
-        folder.mkdir(parents=True)
-        plan.append(
-            Run(f"defaults-{theme}", NOTEBOOKS[theme], engine="nbclient", output=folder / "out.ipynb")
-        )
+    folder = root / "runs" / "defaults"
+    folder.mkdir(parents=True)
+    plan.append(Run("defaults", NOTEBOOK, engine="nbclient", output=folder / "out.ipynb"))
 
     done = execute_all(plan, workers=max(2, min(4, os.cpu_count() or 2)))
     return Runs(bundled, made_by, indicators, measures, changed, done)
@@ -167,7 +168,7 @@ def _ok(run: Run) -> None:
 
 def test_committed_notebooks_have_no_outputs_or_execution_counts():
     paths = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    assert {p.stem for p in paths} >= set(THEMES)
+    assert {p.name for p in paths} == {"theme.ipynb", "summary.ipynb", "extract.ipynb"}  # one notebook serves every theme
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
@@ -176,16 +177,15 @@ def test_committed_notebooks_have_no_outputs_or_execution_counts():
                 assert cell.execution_count is None, f"{path.name} has execution counts"
 
 
-@pytest.mark.parametrize("theme", THEMES)
-def test_notebook_has_one_typed_parameters_cell(theme):
-    nb = nbformat.read(NOTEBOOKS[theme], as_version=4)
+def test_notebook_has_one_typed_parameters_cell():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     assert nb.cells.index(tagged[0]) == 0
     assert nb.metadata.kernelspec.name == "python3"
-    inferred = papermill.inspect_notebook(str(NOTEBOOKS[theme]))
+    inferred = papermill.inspect_notebook(str(NOTEBOOK))
     assert set(inferred) == {"theme", "lang", "region", "year", "processed_dir", "reports_dir"}
-    assert inferred["theme"]["default"] == f'"{theme}"'
+    assert inferred["theme"]["default"] == f'"{DEFAULT_THEME}"'
     assert inferred["lang"]["default"] == '"zh"' and inferred["lang"]["inferred_type_name"] == "str"
     assert inferred["region"]["default"] == f'"{config.CITY_CODE}"'
     assert (
@@ -195,10 +195,9 @@ def test_notebook_has_one_typed_parameters_cell(theme):
     assert inferred["processed_dir"]["default"] == '""' and inferred["reports_dir"]["default"] == '""'
 
 
-@pytest.mark.parametrize("theme", THEMES)
-def test_notebook_is_thin(theme):
+def test_notebook_is_thin():
     """Load, call the library, show: no definitions, loops or imports other than the report API."""
-    nb = nbformat.read(NOTEBOOKS[theme], as_version=4)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     code = "\n".join(c.source for c in nb.cells[1:] if c.cell_type == "code")
     assert not re.search(r"^\s*(def|class|for|while|import pandas|import matplotlib)\b", code, re.MULTILINE)
     assert "page.setup(" in code
@@ -358,9 +357,9 @@ def test_bad_parameter_stops_with_one_clear_line(runs, key, message):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("theme", THEMES)
-def test_notebook_runs_with_its_defaults_through_nbclient(runs, theme):
-    run = runs[f"defaults-{theme}"]
+def test_notebook_runs_with_its_defaults_through_nbclient(runs):
+    theme = DEFAULT_THEME
+    run = runs["defaults"]
     _ok(run)
     assert "<h2>解读</h2>" in _html(run)  # default language: Chinese
     defaults = pd.read_parquet(config.PROCESSED_DATA_DIR / "indicators.parquet")

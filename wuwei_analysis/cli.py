@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from wuwei_analysis import __version__, config
-from wuwei_analysis import extract as extract_module
 from wuwei_analysis.build import run as build_module
 from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
 
@@ -62,6 +61,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from wuwei_analysis import extract as extract_module  # here: other commands need no pandas
+
     options = extract_module.Options(args.source_id, args.region, args.year)
     print(extract_module.run(args.article, args.out, options))
     return EXIT_OK

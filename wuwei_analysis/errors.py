@@ -6,6 +6,7 @@ column, value, rule, hint) and a non-zero exit status, never as a traceback.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,12 @@ EXIT_FAILED = 1  # a notebook or report failed; the last good report is kept
 EXIT_BAD_INPUT = 2  # raw data or parameters are invalid; nothing was written
 EXIT_BUSY = 3  # another build holds the lock
 EXIT_OUTPUT = 4  # the output folder cannot be written
+
+# OSError numbers that mean an output folder is unusable (read-only, full, not a folder, a file
+# in the way), as opposed to a bug: reported as :class:`OutputError` and exit status 4.
+OUTPUT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOTDIR, errno.EEXIST}
+)
 
 
 @dataclass(frozen=True, order=True)

@@ -10,9 +10,7 @@ is imported when a processed file's bytes changed and its rows must be split by 
 
 from __future__ import annotations
 
-import ast
 import csv
-import hashlib
 import io
 import json
 import re
@@ -21,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from wuwei_analysis import config, reference
+from wuwei_analysis.cells import assigned_names
+from wuwei_analysis.files import file_sha256, sha256_json
 
 # Packages whose upgrade can change a report (numbers, charts, HTML), so a new version re-runs it.
 KEY_PACKAGES = (
@@ -39,29 +39,6 @@ KEY_PACKAGES = (
 
 # Files that are never inputs: editor and OS litter, Excel lock files, our own temp files.
 _IGNORED_NAME = re.compile(r"^(\.|~\$)|\.tmp$|~$")
-
-_CHUNK = 1 << 20
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_text(text: str) -> str:
-    return sha256_bytes(text.encode("utf-8"))
-
-
-def sha256_json(value: Any) -> str:
-    """Hash of a JSON-able value, independent of dict order."""
-    return sha256_text(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def input_files(root: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
@@ -85,7 +62,7 @@ def tree_hash(root: Path, suffixes: tuple[str, ...] | None = None) -> str:
     """One hash for the names and contents of every input file under ``root``."""
     root = Path(root)
     return sha256_json(
-        [[p.relative_to(root).as_posix(), sha256_file(p)] for p in input_files(root, suffixes)]
+        [[p.relative_to(root).as_posix(), file_sha256(p)] for p in input_files(root, suffixes)]
     )
 
 
@@ -93,7 +70,7 @@ def library_hash() -> str:
     """Hash of the package's Python code and templates (HTML output depends on both)."""
     package = config.PACKAGE_DIR
     code = [
-        [p.relative_to(package).as_posix(), sha256_file(p)]
+        [p.relative_to(package).as_posix(), file_sha256(p)]
         for p in input_files(package, (".py",))
         if "templates" not in p.relative_to(package).parts
     ]
@@ -144,7 +121,7 @@ def read_notebook_info(path: Path) -> NotebookInfo:
         cells.append([cell.get("cell_type"), source, tags])
         if "parameters" in tags and not has_parameters_cell and cell.get("cell_type") == "code":
             has_parameters_cell = True
-            parameters = _assigned_names(source)
+            parameters = assigned_names(source)
     kernelspec = nb.get("metadata", {}).get("kernelspec", {})
     digest = sha256_json({"cells": cells, "kernel": [kernelspec.get("name"), kernelspec.get("language")]})
     return NotebookInfo(Path(path), digest, frozenset(parameters), has_parameters_cell)
@@ -152,20 +129,6 @@ def read_notebook_info(path: Path) -> NotebookInfo:
 
 def _joined(source: str | list[str]) -> str:
     return "".join(source) if isinstance(source, list) else source
-
-
-def _assigned_names(source: str) -> set[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=", source, flags=re.M))
-    names: set[str] = set()
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-        for target in targets:
-            if isinstance(target, ast.Name):
-                names.add(target.id)
-    return names
 
 
 # --- processed data ------------------------------------------------------------------------
@@ -211,7 +174,7 @@ def scan_processed(processed_dir: Path, cache: dict[str, dict[str, Any]] | None 
     files: dict[str, dict[str, Any]] = {}
     for path in input_files(processed_dir):
         name = path.relative_to(processed_dir).as_posix()
-        digest = sha256_file(path)
+        digest = file_sha256(path)
         cached = cache.get(name)
         if isinstance(cached, dict) and cached.get("sha256") == digest:
             files[name] = cached

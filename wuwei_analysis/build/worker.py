@@ -1,9 +1,10 @@
 """One notebook run, inside a build worker process: papermill, then HTML.
 
-The build (:mod:`wuwei_analysis.build.run`) starts a pool of these workers and sends each a task
-(a plain dict). A task runs its notebook with papermill's Python API into the task's staging
-folder, renders the HTML beside it and reports back; it never writes outside that folder, and it
-never raises: every failure comes back as a result the build can show and keep.
+The build's pool (:mod:`wuwei_analysis.build.pool`) starts these workers and sends each a
+:class:`~wuwei_analysis.build.task.Task`. A task runs its notebook with papermill's Python API
+into the task's staging folder, renders the HTML beside it and reports back a
+:class:`~wuwei_analysis.build.task.Result`; it never writes outside that folder, and it never
+raises: every failure comes back as a result the build can show and keep.
 
 Failures handled here:
 
@@ -16,14 +17,14 @@ Failures handled here:
 from __future__ import annotations
 
 import ctypes
-import errno
 import logging
 import os
 import signal
 import sys
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import papermill
@@ -33,14 +34,13 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
 from wuwei_analysis.build import export as build_html
+from wuwei_analysis.build.task import Result, Task, failed
+from wuwei_analysis.errors import OUTPUT_ERRNOS
 
 ENGINE_NAME = "wuwei"
 KERNEL_NAME = "python3"
 START_RETRIES = 2
 START_TIMEOUT = 60  # seconds for a kernel to answer; a slow machine under load needs a margin
-
-# Errors writing the staging folder that mean "the output folder is unusable", not "bad notebook".
-OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOTDIR})
 
 
 class _KeepPartialEngine(NBClientEngine):
@@ -83,9 +83,11 @@ class _KeepPartialEngine(NBClientEngine):
 papermill_engines.register(ENGINE_NAME, _KeepPartialEngine)
 
 
-def init_worker(log_path: str | None) -> None:
+def init_worker(log_path: str | None, build_pid: int | None = None) -> None:
     """Pool initializer: die with the build, and send kernel and library chatter to a log file."""
     _die_with_parent()
+    if build_pid:
+        _die_with_build(build_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     if log_path:
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -95,6 +97,26 @@ def init_worker(log_path: str | None) -> None:
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def _die_with_build(build_pid: int, every: float = 1.0) -> None:
+    """Exit when the build process is gone (a SIGKILL gives it no chance to stop its pool).
+
+    A worker's parent is the pool's forkserver, not the build, and the forkserver waits for its
+    workers, so neither would notice a killed build. Once the workers exit, the forkserver does.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(build_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, owned by another user: cannot be ours, keep going
+                pass
+
+    threading.Thread(target=watch, name="wuwei-die-with-build", daemon=True).start()
 
 
 def _die_with_parent() -> None:
@@ -114,44 +136,43 @@ def warm_up() -> int:
     return os.getpid()
 
 
-def run_task(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one notebook and render its HTML; return a result dict, never raise.
-
-    ``task`` keys: ``notebook``, ``parameters``, ``task_dir`` (staging folder for this run,
-    passed to the notebook as ``reports_dir``), ``reports_dir`` (where it will be published),
-    ``lang``, ``ipynb`` and ``html`` (staging output paths), ``timeout`` (seconds per cell),
-    ``html_context`` (see :func:`build_html.render_report`).
-    """
+def run_task(task: Task) -> Result:
+    """Run one notebook and render its HTML; return a :class:`Result`, never raise."""
     started = time.monotonic()
-    result: dict[str, Any] = {"status": "failed", "attempts": 0, "figures": []}
+    attempts = _Attempts()
     try:
-        _run(task, result)
+        result = _run(task, attempts)
     except OSError as exc:
-        result.update(status="failed", kind="output" if exc.errno in OUTPUT_ERRNOS else "error")
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        kind = "output" if exc.errno in OUTPUT_ERRNOS else "error"
+        result = failed(kind, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a bug of ours must not take the build down: report it with the run
-        result.update(status="failed", kind="error", error=f"{type(exc).__name__}: {exc}")
-    result["duration"] = time.monotonic() - started
-    return result
+        result = failed("error", f"{type(exc).__name__}: {exc}")
+    return replace(result, attempts=attempts.count, duration=time.monotonic() - started)
 
 
-def _run(task: dict[str, Any], result: dict[str, Any]) -> None:
-    ipynb = Path(task["ipynb"])
-    task_dir = Path(task["task_dir"])
+class _Attempts:
+    """How many times the kernel was started (a start that fails is retried)."""
+
+    count = 0
+
+
+def _run(task: Task, attempts: _Attempts) -> Result:
+    ipynb = Path(task.ipynb)
+    task_dir = Path(task.task_dir)
     task_dir.mkdir(parents=True, exist_ok=True)
     while True:
-        result["attempts"] += 1
+        attempts.count += 1
         try:
             nb = papermill.execute_notebook(
-                task["notebook"],
+                task.notebook,
                 str(ipynb),
-                parameters=task["parameters"],
+                parameters=dict(task.parameters),
                 engine_name=ENGINE_NAME,
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
                 request_save_on_cell_execute=False,
-                execution_timeout=task["timeout"],
-                start_timeout=task.get("start_timeout", START_TIMEOUT),
+                execution_timeout=task.timeout,
+                start_timeout=task.start_timeout or START_TIMEOUT,
                 cwd=str(task_dir),
             )
             break
@@ -159,34 +180,31 @@ def _run(task: dict[str, Any], result: dict[str, Any]) -> None:
             # papermill already wrote the notebook with its error banner.
             _relocate(ipynb, task)
             where = f" (cell In [{exc.exec_count}])" if exc.exec_count is not None else ""
-            result.update(
-                kind="error", error=f"{exc.ename}: {_first_line(exc.evalue)}{where}", ipynb=str(ipynb)
-            )
-            return
+            error = f"{exc.ename}: {_first_line(exc.evalue)}{where}"
+            return Result(status="failed", kind="error", error=error, ipynb=str(ipynb))
         except Exception as exc:
             partial = getattr(exc, "wuwei_notebook", None)
-            if _never_started(partial) and result["attempts"] <= START_RETRIES and _retryable(exc):
-                time.sleep(0.5 * result["attempts"])
+            if _never_started(partial) and attempts.count <= START_RETRIES and _retryable(exc):
+                time.sleep(0.5 * attempts.count)
                 continue
-            kind, message = _describe(exc, partial, task["timeout"])
-            result.update(kind=kind, error=message)
-            if partial is not None and not _never_started(partial):
-                _add_banner(partial, message)
-                _write_notebook(partial, ipynb, task)
-                result["ipynb"] = str(ipynb)
-            return
+            kind, message = _describe(exc, partial, task.timeout)
+            if _never_started(partial):
+                return failed(kind, message)
+            _add_banner(partial, message)
+            _write_notebook(partial, ipynb, task)
+            return Result(status="failed", kind=kind, error=message, ipynb=str(ipynb))
 
     _write_notebook(nb, ipynb, task)
-    html = build_html.render_report(nb, task["html_context"])
-    html_path = Path(task["html"])
+    html = build_html.render_report(nb, dict(task.html_context))
+    html_path = Path(task.html)
     html_path.write_text(html, encoding="utf-8")
-    figures_dir = task_dir / task["lang"] / "figures"
-    result["figures"] = sorted(
+    figures_dir = task_dir / task.lang / "figures"
+    figures = sorted(
         p.relative_to(figures_dir).as_posix()
         for p in figures_dir.rglob("*")
         if p.is_file() and not p.is_symlink()
     )
-    result.update(status="ok", kind="", error="", ipynb=str(ipynb), html=str(html_path))
+    return Result(status="ok", ipynb=str(ipynb), html=str(html_path), figures=tuple(figures))
 
 
 def _never_started(nb) -> bool:
@@ -243,23 +261,23 @@ def _add_banner(nb, message: str) -> None:
     nb.cells.insert(0, banner)
 
 
-def _write_notebook(nb, path: Path, task: dict[str, Any]) -> None:
+def _write_notebook(nb, path: Path, task: Task) -> None:
     _point_at_reports(nb, task)
     nbformat.write(nb, str(path))
 
 
-def _relocate(path: Path, task: dict[str, Any]) -> None:
+def _relocate(path: Path, task: Task) -> None:
     if path.exists():
         _write_notebook(nbformat.read(str(path), as_version=4), path, task)
 
 
-def _point_at_reports(nb, task: dict[str, Any]) -> None:
+def _point_at_reports(nb, task: Task) -> None:
     """Record the published location, not the staging folder, in the kept notebook.
 
     The notebook ran with ``reports_dir`` = its staging folder so that its charts could be
     published atomically; an analyst re-running the kept ``.ipynb`` should write to the real one.
     """
-    staging, published = str(task["task_dir"]), str(task["reports_dir"])
+    staging, published = task.task_dir, task.reports_dir
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = cell.source.replace(staging, published)

@@ -8,7 +8,6 @@ name is a dollar sign.
 
 from __future__ import annotations
 
-import os
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from wuwei_analysis import config
+from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
 
 PALETTE = ["#2B6A94", "#E07A2F", "#3C9A6E", "#8A66B0", "#C2493D", "#6C7A89"]
@@ -188,9 +188,8 @@ def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> l
     with fonts.glyph_check():
         for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
             path = folder / f"{name}{suffix}"
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            fig.savefig(tmp, format=suffix[1:], dpi=DPI, metadata=metadata, facecolor="white")
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=suffix[1:], dpi=DPI, metadata=metadata, facecolor="white")
             paths.append(path)
     return paths
 

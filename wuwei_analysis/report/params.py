@@ -10,7 +10,6 @@ arrives as ``False`` is rejected, not read as a language.
 
 from __future__ import annotations
 
-import ast
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from wuwei_analysis import config, reference
+from wuwei_analysis.cells import assigned_names
 from wuwei_analysis.errors import ParameterError
 
 INDICATORS_FILE = "indicators.parquet"
@@ -283,22 +283,8 @@ def injected_names() -> set[str]:
         return set()
     for source in reversed(shell.user_ns.get("In", [])):
         if source.splitlines()[:1] == [INJECTED_CELL_HEADER]:
-            return _assigned_names(source)
+            return assigned_names(source)
     return set()
-
-
-def _assigned_names(source: str) -> set[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    return {
-        target.id
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
 
 
 def reject_unknown_parameters(declared: tuple[str, ...], injected: set[str] | None = None) -> None:

@@ -17,9 +17,11 @@ import pandas as pd
 
 from wuwei_analysis import catalogue, config, contract, reference
 from wuwei_analysis.errors import DataError, OutputError, Problem, relative_name
+from wuwei_analysis.files import write_files
 from wuwei_analysis.tables import checks
-from wuwei_analysis.tables.io import RawTable, csv_bytes, parquet_bytes, read_table, write_files
 from wuwei_analysis.tables.parse import parse_values
+from wuwei_analysis.tables.read import RawTable, read_table
+from wuwei_analysis.tables.write import csv_bytes, parquet_bytes
 
 RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 SOURCES_STEM = "sources"

@@ -1,0 +1,183 @@
+"""Kernel-free tests of the build's decisions and records: plan, manifest entries, tasks."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wuwei_analysis import config, reference
+from wuwei_analysis.build import manifest, plan
+from wuwei_analysis.build.inputs import NotebookInfo
+from wuwei_analysis.build.task import Result, Task, failed
+from wuwei_analysis.files import sha256_bytes
+
+NOTEBOOK = NotebookInfo(Path("notebooks/theme.ipynb"), "nb-hash", frozenset({"theme", "lang"}), True)
+COMPONENTS = {"notebook": "nb-hash", "data": "health-data", "library": "lib", "reference": "ref"}
+
+
+def _job(**changes) -> plan.Job:
+    components = {**COMPONENTS, **changes.pop("components", {})}
+    values = dict(
+        number=1,
+        theme="health",
+        lang="en",
+        notebook=NOTEBOOK,
+        parameters={"theme": "health", "lang": "en"},
+        key_parameters={"theme": "health", "lang": "en"},
+        components=components,
+        key=json.dumps(components, sort_keys=True),
+    )
+    return plan.Job(**{**values, **changes})
+
+
+def _published(reports: Path, job: plan.Job) -> manifest.Entry:
+    """An entry for ``job`` whose report files exist in ``reports`` as recorded."""
+    (reports / "en").mkdir(parents=True, exist_ok=True)
+    (reports / "en" / "health.html").write_bytes(b"<html></html>")
+    (reports / "en" / "health.ipynb").write_bytes(b"{}")
+    published = manifest.Published(
+        key=job.key,
+        inputs=dict(job.components),
+        parameters=job.key_parameters,
+        notebook="notebooks/theme.ipynb",
+        built_at="2025-06-30T18:22:05+08:00",
+        duration_s=1.5,
+        attempts=1,
+        data_version="health-data"[:12],
+        html="en/health.html",
+        ipynb="en/health.ipynb",
+        html_sha256=sha256_bytes(b"<html></html>"),
+        ipynb_sha256=sha256_bytes(b"{}"),
+        figures=("en/figures/health.png",),
+    )
+    return manifest.Entry("health", "en", published)
+
+
+# --- which notebook a theme runs ------------------------------------------------------------
+
+
+def test_every_theme_runs_the_one_theme_notebook_unless_it_has_its_own(tmp_path):
+    (tmp_path / "theme.ipynb").write_text("{}", encoding="utf-8")
+    assert plan.notebook_path(tmp_path, "health") == tmp_path / "theme.ipynb"
+    assert plan.notebook_path(tmp_path, config.SUMMARY) == tmp_path / "summary.ipynb"
+    (tmp_path / "urban.ipynb").write_text("{}", encoding="utf-8")
+    assert plan.notebook_path(tmp_path, "urban") == tmp_path / "urban.ipynb"
+    assert plan.notebook_path(tmp_path, "health") == tmp_path / "theme.ipynb"
+
+
+def test_the_committed_notebooks_serve_every_theme_and_the_summary():
+    found = plan.read_notebooks(config.NOTEBOOKS_DIR, (*reference.theme_ids(), config.SUMMARY))
+    assert {info.path.name for theme, info in found.items() if theme != config.SUMMARY} == {"theme.ipynb"}
+    assert found["health"].parameters >= {"theme", "lang", "region", "year", "processed_dir", "reports_dir"}
+
+
+def test_a_missing_notebook_is_named_once(tmp_path):
+    from wuwei_analysis.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"not found: .*theme\.ipynb$"):
+        plan.read_notebooks(tmp_path, ("health", "urban"))
+
+
+# --- the re-run decision --------------------------------------------------------------------
+
+
+def test_an_unchanged_report_is_skipped(tmp_path):
+    job = _job()
+    assert plan.decide(job, _published(tmp_path, job), force=False, reports=tmp_path) == ("skip", "unchanged")
+    assert plan.decide(job, _published(tmp_path, job), force=True, reports=tmp_path) == ("run", "--force")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"data": "other data"}, "data changed"),
+        ({"notebook": "other notebook"}, "notebook changed"),
+        ({"library": "x", "reference": "y"}, "library code changed, reference data changed"),
+    ],
+)
+def test_a_changed_input_reruns_and_says_which(tmp_path, change, reason):
+    entry = _published(tmp_path, _job())
+    assert plan.decide(_job(components=change), entry, force=False, reports=tmp_path) == ("run", reason)
+
+
+def test_a_missing_modified_or_failed_report_reruns(tmp_path):
+    job = _job()
+    entry = _published(tmp_path, job)
+    assert plan.decide(job, None, force=False, reports=tmp_path) == ("run", "never built")
+    (tmp_path / "en" / "health.ipynb").write_bytes(b"edited")
+    assert plan.decide(job, entry, False, tmp_path) == ("run", "published ipynb was modified")
+    (tmp_path / "en" / "health.html").unlink()
+    assert plan.decide(job, entry, False, tmp_path) == ("run", "published html missing")
+    failure = manifest.Failure("ZeroDivisionError", "error", "now", job.key, 0.1)
+    assert plan.decide(job, manifest.Entry("health", "en", entry.published, failure), False, tmp_path) == (
+        "run",
+        "failed last time",
+    )
+
+
+def test_a_notebook_that_cannot_run_fails_before_any_kernel(tmp_path):
+    no_cell = NotebookInfo(Path("x.ipynb"), "h", frozenset(), False)
+    no_lang = NotebookInfo(Path("x.ipynb"), "h", frozenset({"theme"}), True)
+    assert plan.decide(_job(notebook=no_cell), None, True, tmp_path)[0] == "fail"
+    assert plan.decide(_job(notebook=no_lang), None, True, tmp_path) == (
+        "fail",
+        "the notebook's parameters cell does not declare 'lang'",
+    )
+
+
+# --- manifest entries keep the JSON format --------------------------------------------------
+
+
+def test_manifest_entries_round_trip_the_json_format(tmp_path):
+    entry = _published(tmp_path, _job())
+    ok = entry.to_json()
+    assert ok["status"] == "ok" and ok["error"] is None and ok["failed_ipynb"] is None
+    assert ok["figures"] == ["en/figures/health.png"] and "error_kind" not in ok
+    assert manifest.Entry.from_json(ok) == entry
+
+    failure = manifest.Failure("ZeroDivisionError", "error", "now", "k", 0.12, "_failed/en/health.ipynb")
+    kept = manifest.Entry("health", "en", entry.published, failure).to_json()
+    assert kept["status"] == "failed" and kept["html"] == "en/health.html"  # the report still on the site
+    assert kept["failed_ipynb"] == "_failed/en/health.ipynb" and kept["error_kind"] == "error"
+    assert manifest.Entry.from_json(kept).failure == failure
+
+    never = manifest.Entry("urban", "zh", None, failure).to_json()
+    assert set(never) == {"theme", "lang", "status", *manifest.Failure.__dataclass_fields__}
+
+
+def test_a_manifest_of_another_format_is_read_as_empty_with_a_note(tmp_path):
+    notes = []
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"format": manifest.MANIFEST_FORMAT + 1, "notebooks": {}}), encoding="utf-8")
+    assert manifest.read_manifest(path, notes.append).entries == {}
+    assert "unknown format" in notes[0]
+    path.write_text("{not json", encoding="utf-8")
+    assert manifest.read_manifest(path, notes.append).entries == {} and "unreadable" in notes[1]
+    assert manifest.read_manifest(tmp_path / "none.json", notes.append).fields == {} and len(notes) == 2
+
+
+# --- what travels to and from a worker --------------------------------------------------------
+
+
+def test_tasks_and_results_pickle_and_are_frozen():
+    task = Task("health", "en", "theme.ipynb", {"theme": "health"}, "t", "r", "t/a.ipynb", "t/a.html", 60, {})
+    result = Result("ok", figures=("a.png",))
+    assert pickle.loads(pickle.dumps(task)) == task
+    assert pickle.loads(pickle.dumps(result)) == result and result.ok
+    assert not failed("worker", "the worker process died").ok
+    with pytest.raises(AttributeError):
+        result.status = "failed"
+
+
+def test_the_build_imports_nothing_posix_only_or_heavy_until_it_builds():
+    code = (
+        "import sys; import wuwei_analysis.cli, wuwei_analysis.build.run, wuwei_analysis.cells, wuwei_analysis.files; "
+        "print(sorted({'fcntl', 'pandas', 'papermill', 'nbconvert'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

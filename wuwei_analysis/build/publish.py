@@ -1,0 +1,223 @@
+"""Putting a build's results on the site: reports, failed runs, figures and data editions.
+
+Every finished report is published with ``os.replace`` from the build's staging folder (the
+figures, the ``.ipynb``, then the ``.html``), so a reader sees the previous report or the new
+one, never half of one. A failed run's notebook is kept under ``_failed/`` and the previous
+report stays published. :class:`Site` records each outcome in the manifest as it happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from wuwei_analysis import errors
+from wuwei_analysis.build import inputs, site_index
+from wuwei_analysis.build.folders import (
+    EDITIONS_NAME,
+    FAILED_NAME,
+    INDEX_NAME,
+    MANIFEST_NAME,
+    STAGING_NAME,
+    inside,
+    writing,
+)
+from wuwei_analysis.build.manifest import Entry, Failure, Manifest, Published
+from wuwei_analysis.build.plan import Job
+from wuwei_analysis.build.progress import Progress, now
+from wuwei_analysis.build.task import Result, Task, failed
+from wuwei_analysis.files import atomic_write_bytes, file_sha256
+
+
+def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
+    """Move a successful run's files into ``reports/`` and describe them; OutputError if it cannot."""
+    lang_dir = reports / job.lang
+    figures_from = Path(task.task_dir) / job.lang / "figures"
+    html_target = inside(reports, lang_dir / f"{job.theme}.html")
+    ipynb_target = inside(reports, lang_dir / f"{job.theme}.ipynb")
+    with writing(reports, f"publish {job.label}"):
+        html_sha = file_sha256(Path(result.html))
+        ipynb_sha = file_sha256(Path(result.ipynb))
+        figures = []
+        for rel in result.figures:
+            target = inside(reports, lang_dir / "figures" / rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(figures_from / rel, target)
+            figures.append(target.relative_to(reports).as_posix())
+        lang_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(result.ipynb, ipynb_target)
+        os.replace(result.html, html_target)
+        (reports / FAILED_NAME / job.lang / f"{job.theme}.ipynb").unlink(missing_ok=True)
+    published = Published(
+        key=job.key,
+        inputs=job.components,
+        parameters=job.key_parameters,
+        notebook=errors.relative_name(job.notebook.path),
+        built_at=task.built_at,
+        duration_s=round(result.duration, 2),
+        attempts=result.attempts,
+        data_version=job.components["data"][:12],
+        html=html_target.relative_to(reports).as_posix(),
+        ipynb=ipynb_target.relative_to(reports).as_posix(),
+        html_sha256=html_sha,
+        ipynb_sha256=ipynb_sha,
+        figures=tuple(figures),
+    )
+    return Entry(job.theme, job.lang, published)
+
+
+def remove_stale_figures(reports: Path, old: tuple[str, ...], claimed: set[str]) -> None:
+    """Delete the figures a report no longer saves, unless another report still claims them."""
+    for rel in old:
+        if rel not in claimed:
+            with contextlib.suppress(OSError):
+                inside(reports, reports / rel).unlink()
+
+
+def keep_failed_notebook(reports: Path, job: Job, result: Result) -> str | None:
+    """Move a failed run's notebook to ``_failed/<lang>/<theme>.ipynb``; its path, if there was one."""
+    if not result.ipynb or not Path(result.ipynb).is_file():
+        return None
+    target = inside(reports, reports / FAILED_NAME / job.lang / f"{job.theme}.ipynb")
+    with writing(reports, "keep the failed notebook"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(result.ipynb, target)
+    return target.relative_to(reports).as_posix()
+
+
+def failure_entry(job: Job, old: Entry | None, result: Result, kept_at: str | None) -> Entry:
+    """The entry of a failed job: the report still on the site (if any) and this failure."""
+    failure = Failure(
+        error=result.error or "failed",
+        error_kind=result.kind or "error",
+        failed_at=now(),
+        failed_key=job.key,
+        failed_duration_s=round(result.duration, 2),
+        failed_ipynb=kept_at,
+    )
+    return Entry(job.theme, job.lang, old.published if old else None, failure)
+
+
+def rotate_editions(reports: Path, processed: Path, staging: Path, version: str, keep: set[str]) -> None:
+    """Keep the processed data of this edition (and of the one before) for "what changed"."""
+    editions = reports / EDITIONS_NAME
+    target = editions / version
+    with writing(reports, "keep a copy of the processed data"):
+        if not target.is_dir():
+            copy = staging / "edition"
+            copy.mkdir()
+            for path in inputs.input_files(processed):
+                dest = copy / path.relative_to(processed)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
+            editions.mkdir(exist_ok=True)
+            os.replace(copy, target)
+        for old in editions.iterdir():
+            if old.name not in keep | {version}:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def keep_worker_log(staging: Path, reports: Path) -> None:
+    """Kernel and worker messages explain a dead kernel: keep them beside the failed runs."""
+    log = staging / "workers.log"
+    if log.is_file() and log.stat().st_size:
+        with contextlib.suppress(OSError):
+            (reports / FAILED_NAME).mkdir(exist_ok=True)
+            os.replace(log, reports / FAILED_NAME / "workers.log")
+
+
+def clear_staging(reports: Path) -> None:
+    """Remove what killed builds left in ``.staging`` (the caller holds the lock: nobody uses it)."""
+    staging = reports / STAGING_NAME
+    if staging.is_dir():
+        for leftover in staging.iterdir():
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+
+
+class Site:
+    """The reports folder as one build updates it: manifest entries, counts, the first output error.
+
+    Each finished run is recorded here — published, or kept as a failure — and the manifest is
+    rewritten after each, so that a report logged "ok" is a report recorded.
+    """
+
+    def __init__(self, reports: Path, staging: Path, manifest: Manifest, progress: Progress):
+        self.reports = reports
+        self.staging = staging
+        self.manifest = manifest
+        self.progress = progress
+        self.counts = {"ran": 0, "skipped": 0, "failed": 0}
+        self.output_error: str | None = None
+        self.total = 0  # jobs in this build, for the progress lines
+
+    def line(self, job: Job, verb: str, detail: str, attempts: int = 1) -> None:
+        self.progress.job(job.number, self.total, job.label, verb, detail, attempts)
+
+    def finished(self, job: Job, task: Task, result: Result) -> None:
+        """Publish a successful run, or record a failed one."""
+        if result.ok:
+            try:
+                self._publish(job, task, result)
+            except errors.OutputError as exc:
+                self.output_error = str(exc)
+                result = failed("output", str(exc), result.duration)
+            else:
+                self.counts["ran"] += 1
+                self.write_manifest()  # before the line: "ok" means recorded
+                self.line(job, "ok", f"{result.duration:.1f}s", attempts=result.attempts)
+                return
+        if result.kind == "output" and not self.output_error:
+            self.output_error = f"cannot write to {errors.relative_name(self.reports)}: {result.error}"
+        self.record_failure(job, result)
+
+    def _publish(self, job: Job, task: Task, result: Result) -> None:
+        entries = self.manifest.entries
+        old = entries.get(job.id)
+        entries[job.id] = publish(self.reports, job, task, result)
+        claimed = {f for entry in entries.values() for f in entry.figures}
+        remove_stale_figures(self.reports, old.figures if old else (), claimed)
+
+    def record_failure(self, job: Job, result: Result) -> None:
+        """Keep the failed run's notebook and record the failure; the previous report stays."""
+        self.counts["failed"] += 1
+        try:
+            kept_at = keep_failed_notebook(self.reports, job, result)
+        except errors.OutputError as exc:
+            kept_at = None
+            self.output_error = self.output_error or str(exc)
+        entry = failure_entry(job, self.manifest.entries.get(job.id), result, kept_at)
+        self.manifest.entries[job.id] = entry
+        where = f" — kept in {errors.relative_name(self.reports / kept_at)}" if kept_at else ""
+        self.line(job, "FAIL", f"{result.duration:.1f}s: {entry.failure.error}{where}")
+        with contextlib.suppress(errors.OutputError):
+            self.write_manifest()
+
+    def new_edition(self, processed: Path, version: str) -> None:
+        """Keep this data version (and the one before) for the summary's "what changed"."""
+        fields = self.manifest.fields
+        keep = {fields.get("data_version") or ""}
+        rotate_editions(self.reports, processed, self.staging, version, keep)
+        fields["previous_data_version"] = fields.get("data_version") or None
+        fields["data_version"] = version
+
+    def finish(self, **fields: Any) -> None:
+        """Mark the manifest complete; write the index first and the manifest last."""
+        entries = self.manifest.entries
+        status = "failed" if any(e.status != "ok" for e in entries.values()) else "ok"
+        self.manifest.fields.update(fields, complete=True, status=status, last_build=dict(self.counts))
+        index = site_index.render_index(self.manifest.to_json())
+        self._write(INDEX_NAME, index.encode("utf-8"))
+        self.write_manifest()
+
+    def write_manifest(self) -> None:
+        self._write(MANIFEST_NAME, self.manifest.to_bytes())
+
+    def _write(self, name: str, data: bytes) -> None:
+        with writing(self.reports, f"write {name}"):
+            atomic_write_bytes(self.reports / name, data, scratch=self.staging)

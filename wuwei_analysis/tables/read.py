@@ -1,0 +1,287 @@
+"""Read raw tables: encodings, delimited text and workbooks, into a :class:`RawTable`.
+
+Reading turns a raw ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` file into a :class:`RawTable`:
+the header, every cell as a stripped ``str`` (no NA conversion, no numbers), the physical line
+(or sheet row) of each row, the encoding that was detected, and the *structural* problems met
+on the way (bad bytes, empty file, ragged rows, duplicate or blank column names). Whether a
+value, region or unit makes sense is for the modules that validate content.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+
+from wuwei_analysis.errors import Problem, relative_name
+from wuwei_analysis.tables.encoding import (
+    BadBytes,
+    decode_reporting,
+    likely_encoding,
+)
+from wuwei_analysis.tables.structure import (
+    Record,
+    header_problems,
+    ragged_problems,
+    strip_cell,
+    undecodable_problems,
+)
+
+# --- files -------------------------------------------------------------------------------------
+DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt")
+XLSX_SUFFIX = ".xlsx"
+XLSX_ENCODING = "xlsx"  # RawTable.encoding of a workbook (its XML is always UTF-8)
+
+
+@dataclass(eq=False)
+class RawTable:
+    """One raw table as read from disk, before any validation of its values.
+
+    Attributes
+    ----------
+    path : the file read.
+    header : column names, stripped of spaces, NBSP and BOM; same order as ``rows.columns``.
+    rows : one row per data row, every cell a Python ``str`` (dtype object), stripped of
+        surrounding whitespace, otherwise exactly as in the file ('NA', '' and '010' included).
+    lines : for each row of ``rows`` (positionally), the 1-based physical line where it starts
+        in the file (multi-line quoted cells counted), or its sheet row number for a workbook.
+    encoding : the detected text encoding, or ``"xlsx"`` for a workbook.
+    problems : structural problems found while reading; empty when the table is sound.
+    sheet : the worksheet read, for a workbook.
+    """
+
+    path: Path
+    header: list[str]
+    rows: pd.DataFrame
+    lines: list[int]
+    encoding: str
+    problems: list[Problem] = field(default_factory=list)
+    sheet: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when reading found no problem."""
+        return not self.problems
+
+
+# ================================================================================================
+# Reading
+# ================================================================================================
+
+
+def read_table(path: Path) -> RawTable:
+    """Read a raw ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` table; see :class:`RawTable`.
+
+    Structural problems are returned in ``RawTable.problems``, never raised; a missing or
+    unreadable file raises ``OSError``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in DELIMITED_SUFFIXES:
+        return _read_delimited(path)
+    if suffix == XLSX_SUFFIX:
+        return _read_xlsx(path)
+    problem = Problem(
+        relative_name(path),
+        rule="unsupported file type",
+        value=path.suffix,
+        hint="save the table as .csv (UTF-8) or .xlsx",
+    )
+    return _empty_table(path, "", [problem])
+
+
+def _empty_table(path: Path, encoding: str, problems: list[Problem], sheet: str = "") -> RawTable:
+    """A table with no columns and no rows, carrying the problems that explain why."""
+    return RawTable(path, [], pd.DataFrame(dtype=object), [], encoding, problems, sheet)
+
+
+# --- delimited text ----------------------------------------------------------------------------
+
+
+def _read_delimited(path: Path) -> RawTable:
+    """Read a CSV/TSV file with the ``csv`` module, keeping physical line numbers."""
+    data = path.read_bytes()
+    encoding = likely_encoding(data)
+    text, bad_bytes = decode_reporting(data, encoding)
+    delimiter = _detect_delimiter(path.suffix.lower(), text)
+    records, problems = _parse_delimited(text, delimiter, relative_name(path))
+    return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
+
+
+def _detect_delimiter(suffix: str, text: str) -> str:
+    """Tab for ``.tsv``; otherwise tab only if the first line has more tabs than commas."""
+    if suffix == ".tsv":
+        return "\t"
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[Record], list[Problem]]:
+    """Split ``text`` into records with the lines they span; report malformed quoting."""
+    last_line = len(io.StringIO(text, newline="").readlines())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[Record] = []
+    problems: list[Problem] = []
+    previous_end = 0
+    while True:
+        start = previous_end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            at_end = reader.line_num >= last_line
+            problems.append(
+                Problem(
+                    name,
+                    line=start if at_end else reader.line_num,
+                    rule="unclosed quote" if at_end else "malformed quoting",
+                    value=str(err),
+                    hint="a quote opened here is never closed, so the rest of the file reads as one cell"
+                    if at_end
+                    else 'a quoted cell must be followed by the delimiter; write "" for a quote inside it',
+                )
+            )
+            previous_end = reader.line_num
+            continue
+        previous_end = reader.line_num
+        records.append(Record(start, reader.line_num, fields))
+    return records, problems
+
+
+# --- xlsx --------------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    """Read the worksheet named like the file, or else the first non-empty one."""
+    name = relative_name(path)
+    try:
+        # Opened read-only by us; openpyxl's read_only mode is not used because it hides merged
+        # cells. openpyxl warns about workbook features it ignores (styles, extensions).
+        with path.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            workbook = openpyxl.load_workbook(handle, data_only=True, keep_links=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as err:
+        problem = Problem(
+            name, rule="not a readable .xlsx workbook", value=str(err), hint="re-save it from Excel as .xlsx"
+        )
+        return _empty_table(path, XLSX_ENCODING, [problem])
+    sheet = _pick_sheet(workbook, path.stem)
+    if sheet is None:
+        problem = Problem(name, rule="file is empty", hint="no sheet of the workbook has data")
+        return _empty_table(path, XLSX_ENCODING, [problem])
+    records = [Record(number, number, fields) for number, fields in enumerate(_sheet_grid(sheet), start=1)]
+    return _build_table(path, records, XLSX_ENCODING, [], [], ",", sheet.title)
+
+
+def _pick_sheet(workbook: Any, stem: str) -> Any | None:
+    """The worksheet titled like the file, else the first with any value, else None."""
+    for sheet in workbook.worksheets:
+        if sheet.title.strip().casefold() == stem.strip().casefold() and _has_values(sheet):
+            return sheet
+    return next((sheet for sheet in workbook.worksheets if _has_values(sheet)), None)
+
+
+def _has_values(sheet: Any) -> bool:
+    """Whether any cell of the sheet holds a non-blank value."""
+    return any(
+        value is not None and str(value).strip() for row in sheet.iter_rows(values_only=True) for value in row
+    )
+
+
+def _sheet_grid(sheet: Any) -> list[list[str]]:
+    """All cells from A1 as text, each merged range filled with its top-left value."""
+    grid = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(min_row=1, min_col=1)]
+    for merged in sheet.merged_cells.ranges:
+        top_left = grid[merged.min_row - 1][merged.min_col - 1]
+        for row in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for col in range(merged.min_col - 1, min(merged.max_col, len(grid[row]))):
+                grid[row][col] = top_left
+    return grid
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's value as the text a reader sees, without float artefacts."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        if "%" in (getattr(cell, "number_format", "") or ""):
+            # Stored 0.7, shown as 70%: keep what the reader sees, not a bare 0.7.
+            return _format_decimal(Decimal(repr(value)) * 100) + "%"
+        return _format_number(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _format_number(value: int | float) -> str:
+    """'73' for 73 and 73.0, '13.24' for 13.24 (shortest round-trip text)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _format_decimal(value: Decimal) -> str:
+    """Plain notation without trailing zeros: Decimal('70.500') → '70.5'."""
+    return format(value.normalize(), "f")
+
+
+# --- shared structure checks -------------------------------------------------------------------
+
+
+def _build_table(
+    path: Path,
+    records: list[Record],
+    encoding: str,
+    problems: list[Problem],
+    bad_bytes: list[BadBytes],
+    delimiter: str,
+    sheet: str = "",
+) -> RawTable:
+    """Check the structure of parsed records and assemble the :class:`RawTable`."""
+    name = relative_name(path)
+    content = [record for record in records if any(strip_cell(value) for value in record.fields)]
+    if not content:
+        problems.append(Problem(name, rule="file is empty", hint="the file has no header and no rows"))
+        problems.extend(undecodable_problems(name, bad_bytes, [], []))
+        return _empty_table(path, encoding, problems, sheet)
+
+    header_record, data_records = content[0], content[1:]
+    raw_header = [strip_cell(value) for value in header_record.fields]
+    width = len(raw_header)
+    if not data_records:
+        hint = "the file has a header but no rows below it"
+        problems.append(Problem(name, line=header_record.start, rule="no data rows", hint=hint))
+    problems.extend(ragged_problems(name, raw_header, data_records, delimiter))
+    cells = [_fit([strip_cell(value) for value in record.fields], width) for record in data_records]
+    keep = _columns_to_keep(raw_header, cells)
+    header = [raw_header[i] for i in keep]
+    problems.extend(header_problems(name, header_record.start, raw_header, keep))
+    problems.extend(undecodable_problems(name, bad_bytes, [header_record, *data_records], raw_header))
+    rows = pd.DataFrame([[row[i] for i in keep] for row in cells], columns=header, dtype=object)
+    return RawTable(path, header, rows, [record.start for record in data_records], encoding, problems, sheet)
+
+
+def _fit(values: list[str], width: int) -> list[str]:
+    """Pad a short row with '' or cut a long one to the header width (already reported)."""
+    return (values + [""] * width)[:width]
+
+
+def _columns_to_keep(header: list[str], cells: list[list[str]]) -> list[int]:
+    """Every column except those with a blank name and no value at all (spacers, trailing commas)."""
+    return [i for i, title in enumerate(header) if title or any(row[i] for row in cells)]

@@ -1,0 +1,175 @@
+"""Structural problems of a raw table, found while reading it: the header, ragged rows, bad bytes.
+
+A :class:`Record` is one parsed row with the physical lines it spans; the functions here turn
+what the reader met into :class:`~wuwei_analysis.errors.Problem` rows naming the file, line,
+column and value. Whether a value makes sense is for the cleaner's checks, not for these.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from wuwei_analysis.errors import Problem
+from wuwei_analysis.tables.encoding import REPLACEMENT_CHAR, BadBytes
+
+# Surrounding whitespace of a cell: str.isspace() covers NBSP and the full-width space U+3000;
+# the BOM and zero-width space are invisible in editors and sneak in from copy-paste.
+_EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
+# An unquoted "1,234" splits into "1" and "234": a 1-3 digit field followed by 3-digit groups.
+_THOUSANDS_HEAD = re.compile(r"^[+-]?\d{1,3}$")
+_THOUSANDS_GROUP = re.compile(r"^\d{3}$")
+_THOUSANDS_LAST = re.compile(r"^\d{3}(?!\d)")
+MAX_VALUE_CHARS = 80  # longer row texts are shortened in problem messages
+
+
+class Record(NamedTuple):
+    """One parsed record: its raw fields and the physical lines it spans."""
+
+    start: int
+    end: int
+    fields: list[str]
+
+
+def strip_cell(text: str) -> str:
+    """Remove surrounding whitespace (incl. NBSP, U+3000), BOMs and zero-width spaces."""
+    return _EDGE_SPACE.sub("", text)
+
+
+def _shorten(text: str) -> str:
+    """Cut a long value for a problem message."""
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def header_problems(name: str, line: int, header: list[str], keep: list[int]) -> list[Problem]:
+    """Blank names of columns that hold data, and names used twice."""
+    problems = []
+    first_position: dict[str, int] = {}
+    for i in keep:
+        title = header[i]
+        if not title:
+            problems.append(
+                Problem(
+                    name,
+                    line=line,
+                    rule="blank column name",
+                    hint=f"column {i + 1} has values but no name in the header",
+                )
+            )
+        elif title in first_position:
+            problems.append(
+                Problem(
+                    name,
+                    line=line,
+                    column=title,
+                    value=title,
+                    rule="duplicate column name",
+                    hint=f"columns {first_position[title] + 1} and {i + 1} have the same name; rename one",
+                )
+            )
+        else:
+            first_position[title] = i
+    return problems
+
+
+def ragged_problems(name: str, header: list[str], records: list[Record], delimiter: str) -> list[Problem]:
+    """One problem for each row whose field count differs from the header's."""
+    problems = []
+    width = len(header)
+    shown_delimiter = "tab" if delimiter == "\t" else repr(delimiter)
+    for record in records:
+        fields = [strip_cell(value) for value in record.fields]
+        count = len(fields)
+        if count == width:
+            continue
+        row_text = _shorten(delimiter.join(fields))
+        if count < width:
+            problems.append(
+                Problem(
+                    name,
+                    line=record.start,
+                    column=header[count],
+                    value=row_text,
+                    rule="fewer fields than the header",
+                    hint=f"this row has {count} fields but the header has {width}; "
+                    f"keep the {shown_delimiter} separators of empty cells",
+                )
+            )
+            continue
+        split = _split_thousands(fields)
+        if split is None:
+            problems.append(
+                Problem(
+                    name,
+                    line=record.start,
+                    value=row_text,
+                    rule="more fields than the header",
+                    hint=f"this row has {count} fields but the header has {width}; "
+                    f"quote values that contain {shown_delimiter}",
+                )
+            )
+            continue
+        position, value = split
+        problems.append(
+            Problem(
+                name,
+                line=record.start,
+                column=header[position] if position < width else "",
+                value=value,
+                rule="more fields than the header",
+                hint=f"this row has {count} fields but the header has {width}; {value!r} looks split "
+                "at a thousands separator: quote numbers with thousands separators, or remove the comma",
+            )
+        )
+    return problems
+
+
+def _split_thousands(fields: list[str]) -> tuple[int, str] | None:
+    """Find the first number split like '1', '234' by an unquoted thousands separator."""
+    for start in range(len(fields) - 1):
+        if not _THOUSANDS_HEAD.match(fields[start]) or not _THOUSANDS_LAST.match(fields[start + 1]):
+            continue
+        end = start + 1
+        while (
+            end + 1 < len(fields)
+            and _THOUSANDS_GROUP.match(fields[end])
+            and _THOUSANDS_LAST.match(fields[end + 1])
+        ):
+            end += 1
+        return start, ",".join(fields[start : end + 1])
+    return None
+
+
+def undecodable_problems(
+    name: str, bad_bytes: list[BadBytes], records: list[Record], header: list[str]
+) -> list[Problem]:
+    """One problem per line holding undecodable bytes, naming the column where possible."""
+    problems = []
+    seen_lines: set[int] = set()
+    for bad in bad_bytes:
+        if bad.line in seen_lines:
+            continue
+        seen_lines.add(bad.line)
+        problems.append(
+            Problem(
+                name,
+                line=bad.line,
+                column=_column_of_bad_bytes(bad.line, records, header),
+                value=repr(bad.data)[2:-1],
+                rule="undecodable bytes",
+                hint="the file mixes encodings or is damaged; save it again as UTF-8",
+            )
+        )
+    return problems
+
+
+def _column_of_bad_bytes(line: int, records: list[Record], header: list[str]) -> str:
+    """The header name of the first cell with a replacement character in the data row at ``line``."""
+    if not records or line == records[0].start:
+        return ""  # in the header itself, or nothing parsed
+    for record in records[1:]:
+        if record.start <= line <= record.end:
+            for i, value in enumerate(record.fields):
+                if REPLACEMENT_CHAR in value and i < len(header):
+                    return header[i]
+    return ""
