@@ -664,7 +664,7 @@ def test_the_html_is_offline_code_free_and_labelled(baseline):
             assert not _ANY_URL_REFERENCE.search(html), _ANY_URL_REFERENCE.search(html)
             assert build_html.find_external_references(html) == []
             assert "<script" not in html.lower()
-            assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
+            assert f'<html lang="{config.HTML_LANG[lang]}">' in html
             title = re.search(r"<title>(.*?)</title>", html).group(1)
             assert build_site.theme_name(theme, lang) in title
             assert "2025" in title and ("武威市" in title if lang == "zh" else "Wuwei City" in title)
