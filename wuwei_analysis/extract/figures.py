@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from wuwei_analysis.extract.keywords import Keywords, load_keywords
 from wuwei_analysis.reference import QualifierWords, qualifier_words
-from wuwei_analysis.tables.parse import CHINESE_POINT
+from wuwei_analysis.tables.numerals import CHINESE_POINT
 
 _DIGIT = "0-9０-９"
 _ARABIC = rf"[{_DIGIT}]+(?:,[0-9]{{3}}(?![0-9]))*(?:[.．][{_DIGIT}]+)?"
