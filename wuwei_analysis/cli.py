@@ -12,7 +12,16 @@ from pathlib import Path
 
 from wuwei_analysis import __version__, config
 from wuwei_analysis.build import run as build_module
-from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
+from wuwei_analysis.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Problem,
+    Terminated,
+    WuweiError,
+)
 
 PROBLEM_COLUMNS = ("file", "line", "column", "value", "rule", "hint")
 
@@ -110,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {error.filename}" if error.filename else ""
         print(f"wuwei {args.command}: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(f"wuwei {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

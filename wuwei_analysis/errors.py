@@ -16,6 +16,8 @@ EXIT_FAILED = 1  # a notebook or report failed; the last good report is kept
 EXIT_BAD_INPUT = 2  # raw data or parameters are invalid; nothing was written
 EXIT_BUSY = 3  # another build holds the lock
 EXIT_OUTPUT = 4  # the output folder cannot be written
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): stopped cleanly, nothing half-written
+EXIT_TERMINATED = 143  # SIGTERM (cron's `timeout`, `kill`): handled like Ctrl-C
 
 # OSError numbers that mean an output folder is unusable (read-only, full, not a folder, a file
 # in the way), as opposed to a bug: reported as :class:`OutputError` and exit status 4.
@@ -83,6 +85,10 @@ class OutputError(WuweiError):
     """An output folder cannot be written (read-only, full, missing)."""
 
     exit_status = EXIT_OUTPUT
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop the way Ctrl-C stops (exit 143 instead of 130)."""
 
 
 def _problem_key(problem: Problem) -> tuple:

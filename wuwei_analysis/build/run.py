@@ -13,6 +13,11 @@ Safe to run unattended:
   published with ``os.replace`` (:mod:`wuwei_analysis.build.publish`); the manifest and index
   are replaced last. A build killed at any moment leaves complete files only, and the next build
   picks up where it stopped.
+- **Nothing left running.** A watchdog (:mod:`wuwei_analysis.build.watchdog`) starts before
+  the worker pool; when the build ends — finished, Ctrl-C, SIGTERM, SIGKILL — it kills the
+  forkserver, the resource tracker, every worker and every kernel. SIGTERM (what cron's
+  ``timeout`` sends) is handled like Ctrl-C: the build stops cleanly and exits 143 (130 for
+  Ctrl-C).
 - **One at a time.** ``reports/.wuwei-build.lock`` (:mod:`wuwei_analysis.build.lock`) makes a
   second build refuse (:class:`~wuwei_analysis.errors.BuildBusyError`, exit 3).
 
@@ -29,7 +34,9 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -38,7 +45,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wuwei_analysis import __version__, config, errors
-from wuwei_analysis.build import inputs, plan, publish
+from wuwei_analysis.build import inputs, plan, publish, watchdog
 from wuwei_analysis.build import site_index as build_site
 from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, writing
 from wuwei_analysis.build.lock import build_lock
@@ -75,10 +82,41 @@ def run_build(options: BuildOptions) -> int:
     """
     log = options.log or sys.stderr
     try:
-        return _Build(options, log).run()
+        with _sigterm_as_interrupt():
+            return _Build(options, log).run()
     except errors.WuweiError as exc:
         print(f"wuwei build: {exc}", file=log, flush=True)
         return exc.exit_status
+    except KeyboardInterrupt as exc:
+        status = errors.EXIT_TERMINATED if isinstance(exc, errors.Terminated) else errors.EXIT_INTERRUPTED
+        print(
+            f"wuwei build: interrupted ({'SIGTERM' if status == errors.EXIT_TERMINATED else 'SIGINT'}); nothing half-published",
+            file=log,
+            flush=True,
+        )
+        return status
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Inside the body, SIGTERM raises :class:`errors.Terminated` (a KeyboardInterrupt).
+
+    So ``timeout``, ``kill`` and systemd stop a build the way Ctrl-C does: the pool is stopped,
+    staging removed, the lock released, the watchdog swept. Only the main thread can set it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one clean stop; a second TERM waits for it
+        raise errors.Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Build:
@@ -106,18 +144,24 @@ class _Build:
             return self._run_locked(notebooks)
         with writing(self.reports, "create the reports folder"):
             self.reports.mkdir(parents=True, exist_ok=True)
-        with build_lock(self.reports):
-            publish.clear_staging(self.reports)
-            with writing(self.reports, "write to the reports folder"):
-                self.staging.mkdir(parents=True)
-                (self.staging / "probe").write_bytes(b"ok")
+        interrupted: type[KeyboardInterrupt] | None = None
+        with build_lock(self.reports), watchdog.watched():  # before any pool or forkserver exists
             try:
+                publish.clear_staging(self.reports)
+                with writing(self.reports, "write to the reports folder"):
+                    self.staging.mkdir(parents=True)
+                    (self.staging / "probe").write_bytes(b"ok")
                 return self._run_locked(notebooks)
+            except KeyboardInterrupt as exc:
+                # Dropped here, not re-raised: its traceback's frames would keep the pool's queues
+                # alive past the watchdog's sweep, which kills the resource tracker they need.
+                interrupted = type(exc)
             finally:
                 self.pool.stop(wait=False)
                 shutil.rmtree(self.staging, ignore_errors=True)
                 with contextlib.suppress(OSError):
                     (self.reports / STAGING_NAME).rmdir()
+        raise interrupted()
 
     def _run_locked(self, notebooks: dict[str, inputs.NotebookInfo]) -> int:
         opts = self.options

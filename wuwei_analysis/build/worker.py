@@ -16,12 +16,9 @@ Failures handled here:
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
-import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -83,11 +80,13 @@ class _KeepPartialEngine(NBClientEngine):
 papermill_engines.register(ENGINE_NAME, _KeepPartialEngine)
 
 
-def init_worker(log_path: str | None, build_pid: int | None = None) -> None:
-    """Pool initializer: die with the build, and send kernel and library chatter to a log file."""
-    _die_with_parent()
-    if build_pid:
-        _die_with_build(build_pid)
+def init_worker(log_path: str | None) -> None:
+    """Pool initializer: send kernel and library chatter to a log file.
+
+    Workers need no death watch of their own: the build's watchdog
+    (:mod:`wuwei_analysis.build.watchdog`) kills them, their forkserver and their kernels when
+    the build ends, however it ends.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     if log_path:
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -97,37 +96,6 @@ def init_worker(log_path: str | None, build_pid: int | None = None) -> None:
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-
-
-def _die_with_build(build_pid: int, every: float = 1.0) -> None:
-    """Exit when the build process is gone (a SIGKILL gives it no chance to stop its pool).
-
-    A worker's parent is the pool's forkserver, not the build, and the forkserver waits for its
-    workers, so neither would notice a killed build. Once the workers exit, the forkserver does.
-    """
-
-    def watch() -> None:
-        while True:
-            time.sleep(every)
-            try:
-                os.kill(build_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # alive, owned by another user: cannot be ours, keep going
-                pass
-
-    threading.Thread(target=watch, name="wuwei-die-with-build", daemon=True).start()
-
-
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the parent dies, so a killed build leaves no worker running."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def warm_up() -> int:
