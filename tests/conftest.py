@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -123,8 +124,6 @@ def no_leftover_processes():
     if left:
         described = [_describe(pid) for pid in sorted(left)]
         for pid in left:  # so that one leak does not fail every later test
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         pytest.fail("the test left processes running:\n" + "\n".join(described), pytrace=False)

@@ -47,7 +47,7 @@ from typing import Any, TextIO
 from wuwei_analysis import __version__, config, errors
 from wuwei_analysis.build import inputs, plan, publish, watchdog
 from wuwei_analysis.build import site_index as build_site
-from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, writing
+from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, within, writing
 from wuwei_analysis.build.lock import build_lock
 from wuwei_analysis.build.manifest import Manifest, read_manifest
 from wuwei_analysis.build.options import (
@@ -85,7 +85,7 @@ def run_build(options: BuildOptions) -> int:
         with _sigterm_as_interrupt():
             return _Build(options, log).run()
     except errors.WuweiError as exc:
-        print(f"wuwei build: {exc}", file=log, flush=True)
+        print(f"wuwei build: {errors.printable_lines(str(exc))}", file=log, flush=True)
         return exc.exit_status
     except KeyboardInterrupt as exc:
         status = errors.EXIT_TERMINATED if isinstance(exc, errors.Terminated) else errors.EXIT_INTERRUPTED
@@ -173,15 +173,20 @@ class _Build:
             reference=inputs.tree_hash(config.REFERENCE_DIR),
             packages=inputs.package_versions(),
         )
+        if found.data.ignored:
+            names = ", ".join(found.data.ignored[:5]) + (", …" if len(found.data.ignored) > 5 else "")
+            self.progress.note(f"note   ignoring {names} in the processed folder: not processed tables")
         clean_record, found, clean_ran = self._clean(manifest, found)
         if not found.data.files:
             where = errors.relative_name(self.processed)
             raise errors.DataError(
                 [errors.Problem(where, rule="no processed data", hint="run the clean step")]
             )
+        _refuse_unreadable(found.data, self.processed)
+        found, snapshot = self._snapshot(found, manifest)
         data = found.data
         found = replace(found, previous_version=plan.previous_version(manifest.fields, data, self.reports))
-        jobs = plan.plan(notebooks, found, manifest.entries, opts, self.processed, self.reports)
+        jobs = plan.plan(notebooks, found, manifest.entries, opts, snapshot, self.reports)
         site = publish.Site(self.reports, self.staging, manifest, self.progress)
         site.total = len(jobs)
         for job in jobs:
@@ -213,13 +218,13 @@ class _Build:
                 site.record_failure(job, failed("notebook", job.reason))
         to_run = [job for job in jobs if job.action == "run"]
         if to_run:
-            validate_parameters(opts, self.processed, self.reports)
+            validate_parameters(opts, snapshot, self.reports)
             self._execute(to_run, site)
 
         failed_any = site.counts["failed"] > 0
         changed = clean_ran or bool(to_run) or any(job.action == "fail" for job in jobs)
         if not failed_any and data.version != manifest.get("data_version"):
-            site.new_edition(self.processed, data.version)
+            site.new_edition(data.version)
             changed = True
         # A no-op build writes nothing, unless the last build was cut short or files are missing.
         if (
@@ -248,6 +253,10 @@ class _Build:
         if not opts.clean:
             return kept, found, False
         record, reason = plan.clean_decision(opts.raw_dir, opts.clean_fn, opts.force, kept, found)
+        damaged = found.data.unreadable()
+        if damaged:  # derived data heals: re-clean it from raw, whatever the record says
+            name, why = next(iter(damaged.items()))
+            reason = f"{name} is unreadable ({why}); re-cleaning from raw"
         if not reason:
             self.progress.note("clean  skipped (raw data unchanged)")
             return record, found, False
@@ -263,6 +272,27 @@ class _Build:
         record["outputs"] = {name: info["sha256"] for name, info in data.files.items()}
         record["ran_at"] = now()
         return record, replace(found, data=data), True
+
+    def _snapshot(self, found: Inputs, manifest: Manifest) -> tuple[Inputs, Path]:
+        """Freeze the processed data the plan hashed into ``reports/.data/<version>/``.
+
+        Notebooks read the snapshot, not the processed folder, so a ``wuwei clean`` or another
+        build that rewrites the processed folder meanwhile cannot change what a report shows:
+        the manifest's data version is the content of the folder they read. If the files
+        changed between the scan and the copy, the folder is scanned again.
+        """
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            try:
+                return found, publish.snapshot_data(self.processed, found.data, self.reports, self.staging)
+            except publish.DataChanged as exc:
+                self.progress.note(f"note   {exc}; scanning the processed data again")
+                data = inputs.scan_processed(self.processed, cache=manifest.get("data_files"))
+                _refuse_unreadable(data, self.processed)
+                found = replace(found, data=data)
+        raise errors.WuweiError(
+            f"the processed data in {errors.relative_name(self.processed)} kept changing during the "
+            "build (is a `wuwei clean` running?); run the build again when it is done"
+        )
 
     def _execute(self, to_run: list[Job], site: publish.Site) -> None:
         entries = site.manifest.entries
@@ -286,6 +316,23 @@ class _Build:
 
 
 # --- the cleaner ---------------------------------------------------------------------------
+
+SNAPSHOT_ATTEMPTS = 3  # scans of a processed folder that another process keeps rewriting
+
+
+def _refuse_unreadable(data: inputs.DataState, processed: Path) -> None:
+    """Processed files that are still unreadable (no cleaner ran) stop the build with exit 2."""
+    problems = [
+        errors.Problem(
+            errors.relative_name(processed / name),
+            rule="unreadable processed file",
+            value=why,
+            hint="run `wuwei clean` (or build without --no-clean) to make it again from raw",
+        )
+        for name, why in data.unreadable().items()
+    ]
+    if problems:
+        raise errors.DataError(problems)
 
 
 def _cleaner(clean_fn: Callable[[Path, Path], Any] | None, progress: Progress):
@@ -313,8 +360,8 @@ def _run_cleaner(clean_fn, raw_dir: Path, processed: Path, reason: str, progress
         progress.note("clean  FAILED: the raw data has problems; nothing was published")
         raise
     except OSError as exc:
-        if exc.errno in errors.OUTPUT_ERRNOS:
-            where = errors.relative_name(processed)
+        if exc.errno in errors.OUTPUT_ERRNOS or (exc.filename and within(exc.filename, processed)):
+            where = errors.relative_name(exc.filename or processed)
             raise errors.OutputError(
                 f"cannot write processed data to {where}: {exc.strerror or exc}"
             ) from None

@@ -17,6 +17,7 @@ Failures handled here:
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import time
@@ -98,6 +99,11 @@ def init_worker(log_path: str | None) -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
+def whole_seconds(seconds: float) -> int:
+    """``--timeout`` for nbclient, which takes whole seconds only: rounded up, so never shorter."""
+    return math.ceil(seconds)
+
+
 def warm_up() -> int:
     """Build the HTML exporter ahead of the first notebook (runs while the data is cleaned)."""
     build_html._exporter()
@@ -111,8 +117,10 @@ def run_task(task: Task) -> Result:
     try:
         result = _run(task, attempts)
     except OSError as exc:
-        kind = "output" if exc.errno in OUTPUT_ERRNOS else "error"
-        result = failed(kind, f"{type(exc).__name__}: {exc}")
+        if exc.errno in OUTPUT_ERRNOS:
+            result = failed("output", output_message(exc))
+        else:
+            result = failed("error", f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a bug of ours must not take the build down: report it with the run
         result = failed("error", f"{type(exc).__name__}: {exc}")
     return replace(result, attempts=attempts.count, duration=time.monotonic() - started)
@@ -139,7 +147,7 @@ def _run(task: Task, attempts: _Attempts) -> Result:
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
                 request_save_on_cell_execute=False,
-                execution_timeout=task.timeout,
+                execution_timeout=whole_seconds(task.timeout),
                 start_timeout=task.start_timeout or START_TIMEOUT,
                 cwd=str(task_dir),
             )
@@ -186,7 +194,15 @@ def _retryable(exc: BaseException) -> bool:
     """Kernel start failures worth another try (not, e.g., an unknown kernel name)."""
     from jupyter_client.kernelspec import NoSuchKernel
 
+    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:
+        return False
     return not isinstance(exc, (NoSuchKernel, FileNotFoundError, MemoryError))
+
+
+def output_message(exc: OSError) -> str:
+    """A write that failed for want of room or rights: the cause and the path."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"cannot write: {exc.strerror or exc}{where}"
 
 
 def _describe(exc: BaseException, nb, timeout: float) -> tuple[str, str]:
@@ -196,10 +212,10 @@ def _describe(exc: BaseException, nb, timeout: float) -> tuple[str, str]:
         return "timeout", f"a cell ran longer than the {timeout:g} s limit (--timeout){where}"
     if isinstance(exc, DeadKernelError):
         return "kernel-died", f"the kernel died{where}"
+    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:  # a full disk is not a kernel problem
+        return "output", output_message(exc)
     if _never_started(nb):
         return "kernel-start", f"the kernel did not start: {type(exc).__name__}: {_first_line(str(exc))}"
-    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:
-        return "output", f"{type(exc).__name__}: {exc}"
     return "error", f"{type(exc).__name__}: {_first_line(str(exc))}{where}"
 
 
