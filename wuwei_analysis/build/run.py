@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wuwei_analysis import __version__, config, errors
-from wuwei_analysis.build import inputs, plan, publish, watchdog
+from wuwei_analysis.build import inputs, plan, publish
 from wuwei_analysis.build import site_index as build_site
 from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, within, writing
 from wuwei_analysis.build.lock import build_lock
@@ -144,6 +144,10 @@ class _Build:
             return self._run_locked(notebooks)
         with writing(self.reports, "create the reports folder"):
             self.reports.mkdir(parents=True, exist_ok=True)
+        from wuwei_analysis.build import (
+            watchdog,
+        )  # here: subprocess brings fcntl, which check and clean need not
+
         interrupted: type[KeyboardInterrupt] | None = None
         with build_lock(self.reports), watchdog.watched():  # before any pool or forkserver exists
             try:
