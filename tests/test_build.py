@@ -274,7 +274,7 @@ def test_changing_one_figure_reruns_only_that_theme_and_the_summary(ws):
     assert "Compared with the previous edition: 2 changed rows." in summary
     manifest = ws.manifest()
     assert manifest["previous_data_version"] and manifest["data_version"] != manifest["previous_data_version"]
-    assert sorted(p.name for p in (ws.reports / ".editions").iterdir()) == sorted(
+    assert sorted(p.name for p in (ws.reports / ".data").iterdir()) == sorted(
         [manifest["data_version"], manifest["previous_data_version"]]
     )
 
@@ -716,9 +716,11 @@ def test_processed_data_is_hashed_per_theme(tmp_path):
     raw.mkdir()
     (raw / "indicators.csv").write_text(RAW, encoding="utf-8")
     fake_clean(raw, out)
-    (out / "notes.md").write_text("shared by every theme\n", encoding="utf-8")
+    (out / "sources.csv").write_text("shared by every theme\n", encoding="utf-8")
+    (out / "notes.md").write_text("not a processed table: ignored\n", encoding="utf-8")
     first = build_inputs.scan_processed(out)
-    assert set(first.files) == {"indicators.csv", "indicators.parquet", "notes.md"}
+    assert set(first.files) == {"indicators.csv", "indicators.parquet", "sources.csv"}
+    assert first.ignored == ("notes.md",)
 
     (raw / "indicators.csv").write_text(
         RAW.replace("urban_parks,620600,2025,12", "urban_parks,620600,2025,13")
@@ -729,7 +731,7 @@ def test_processed_data_is_hashed_per_theme(tmp_path):
     assert second.theme_hash("urban") != first.theme_hash("urban")
     assert second.version != first.version
 
-    (out / "notes.md").write_text("changed\n", encoding="utf-8")
+    (out / "sources.csv").write_text("changed\n", encoding="utf-8")
     third = build_inputs.scan_processed(out, cache=second.files)
     assert third.theme_hash("health") != second.theme_hash("health")
 

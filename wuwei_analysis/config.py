@@ -25,6 +25,12 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 # team's workspace and in CI; WUWEI_SOURCES_DIR points elsewhere.
 SOURCES_DIR = Path(os.environ.get("WUWEI_SOURCES_DIR", PROJ_ROOT.parent / "shared" / "sources"))
 
+# The files `wuwei clean` writes into the processed folder: anything else there is not an input.
+PROCESSED_TABLES = ("indicators", "measures", "sources", "data_dictionary")
+PROCESSED_SUFFIXES = (".parquet", ".csv")
+# Processed tables that are read by theme and so must have a `theme` column.
+THEMED_TABLES = ("indicators", "measures")
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 # The `lang` attribute of every page in each language: Simplified Chinese is a script, not a country.
