@@ -48,8 +48,8 @@ def execute(run: Run) -> Run:
             from nbclient import NotebookClient
 
             nb = nbformat.read(run.notebook, as_version=4)
-            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
-            os.environ["WUWEI_REPORTS_DIR"] = str(run.reports_dir or run.output.parent / "reports")
+            # Defaults as committed, but charts go to the run's folder, not the checkout's scratch folder.
+            os.environ["WUWEI_SCRATCH_DIR"] = str(run.reports_dir or run.output.parent / "reports")
             try:
                 NotebookClient(
                     nb,
