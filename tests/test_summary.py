@@ -418,6 +418,16 @@ def _outputs(run: Run) -> list[dict]:
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
 
 
+@pytest.mark.parametrize("key", ["en", "defaults"])  # English, and the committed defaults (Chinese)
+def test_no_stderr_or_font_warning_in_the_executed_summary(runs, key):
+    outputs = _outputs(runs[key])
+    assert not runs[key].error
+    assert [o for o in outputs if o.get("name") == "stderr"] == []
+    assert not [o for o in outputs if "findfont" in str(o)]
+    charts = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert charts and all(o["metadata"]["image/png"]["alt"] for o in charts)  # where nbconvert reads alt
+
+
 def _html(run: Run) -> str:
     return "\n".join(
         "".join(out.get("data", {}).get("text/html", "")) for out in _outputs(run) if "text/html" in out.get("data", {})
