@@ -3,8 +3,9 @@
 - ``fixture_processed``: the processed tables of :mod:`processed_fixture` (the bundled rows as the
   contract has them), written once per session; tests read it and never change it.
 - ``bundled_processed``: what ``wuwei clean`` makes of ``data/raw/``, once per session.
-- ``reports_dir``: a fresh reports folder, also set as ``WUWEI_REPORTS_DIR`` for the test, so that
-  nothing a test draws lands in the checkout's ``reports/``.
+- ``reports_dir``: a fresh reports folder, also set as ``WUWEI_REPORTS_DIR`` and
+  ``WUWEI_SCRATCH_DIR`` for the test, so that nothing a test draws lands in the checkout's
+  ``reports/`` or ``.scratch/``.
 - ``source_article``: the bundled source article; the test is skipped where it is not beside the
   checkout.
 - ``no_leftover_processes`` (autouse): fails a test that leaves a process running — a worker,
@@ -47,6 +48,7 @@ def reports_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "reports"
     folder.mkdir()
     monkeypatch.setenv("WUWEI_REPORTS_DIR", str(folder))
+    monkeypatch.setenv("WUWEI_SCRATCH_DIR", str(folder))
     return folder
 
 

@@ -27,12 +27,14 @@ class Run:
     engine: str = "papermill"  # or "nbclient": the notebook as committed, defaults only
     output: Path | None = None
     reports_dir: Path | None = None  # nbclient runs: where charts go (default: beside the output)
+    env: dict[str, str] = field(default_factory=dict)  # set in the worker, so the kernel has it too
     error: str = ""
 
 
 def execute(run: Run) -> Run:
     """Worker: execute one notebook with missing glyphs as errors; keep the output notebook."""
     os.environ["WUWEI_STRICT_GLYPHS"] = "1"
+    os.environ.update(run.env)
     try:
         if run.engine == "papermill":
             papermill.execute_notebook(
@@ -48,8 +50,8 @@ def execute(run: Run) -> Run:
             from nbclient import NotebookClient
 
             nb = nbformat.read(run.notebook, as_version=4)
-            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
-            os.environ["WUWEI_REPORTS_DIR"] = str(run.reports_dir or run.output.parent / "reports")
+            # Defaults as committed, but charts go to the run's folder, not the checkout's scratch folder.
+            os.environ["WUWEI_SCRATCH_DIR"] = str(run.reports_dir or run.output.parent / "reports")
             try:
                 NotebookClient(
                     nb,

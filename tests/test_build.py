@@ -216,12 +216,17 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
     assert build_html.find_external_references(index) == []
 
 
-def test_the_executed_notebook_names_the_published_folder(baseline):
+def test_the_executed_notebook_names_no_build_machine_folder(baseline):
+    """Published notebooks run on the analyst's machine: blank folders (the defaults), and a re-run
+    writes its charts to the scratch folder, never into the published site."""
     root, _ = baseline
     nb = nbformat.read(root / "reports" / "en" / "health.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert f'reports_dir = "{root / "reports"}"' in injected.source
-    assert ".staging" not in json.dumps(nb)
+    assert injected.source.startswith("# Parameters")
+    assert 'reports_dir = ""' in injected.source and 'processed_dir = ""' in injected.source
+    assert nb.metadata.papermill.parameters["reports_dir"] == ""
+    text = json.dumps(nb)
+    assert ".staging" not in text and str(root) not in text and str(config.PROJ_ROOT) not in text
 
 
 def test_second_build_runs_nothing_and_writes_nothing(ws):

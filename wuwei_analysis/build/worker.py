@@ -32,6 +32,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
 from wuwei_analysis.build import export as build_html
+from wuwei_analysis.build.portable import make_portable
 from wuwei_analysis.build.task import Result, Task, failed
 from wuwei_analysis.errors import OUTPUT_ERRNOS
 
@@ -256,16 +257,9 @@ def _relocate(path: Path, task: Task) -> None:
 
 
 def _point_at_reports(nb, task: Task) -> None:
-    """Record the published location, not the staging folder, in the kept notebook.
+    """Name no build-machine folder in the kept notebook (see :mod:`wuwei_analysis.build.portable`).
 
     The notebook ran with ``reports_dir`` = its staging folder so that its charts could be
-    published atomically; an analyst re-running the kept ``.ipynb`` should write to the real one.
+    published atomically; an analyst re-running the kept ``.ipynb`` writes to the scratch folder.
     """
-    staging, published = task.task_dir, task.reports_dir
-    for cell in nb.cells:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            cell.source = cell.source.replace(staging, published)
-    papermill_meta = nb.metadata.get("papermill", {})
-    if isinstance(papermill_meta.get("parameters"), dict) and "reports_dir" in papermill_meta["parameters"]:
-        papermill_meta["parameters"]["reports_dir"] = published
-    papermill_meta.pop("output_path", None)
+    make_portable(nb)
