@@ -12,6 +12,7 @@ import nbformat
 import papermill
 
 from wuwei_analysis import config
+from wuwei_analysis.build import watchdog
 
 KERNEL = "python3"
 TIMEOUT = 300
@@ -69,5 +70,7 @@ def execute(run: Run) -> Run:
 def execute_all(plan: list[Run], workers: int) -> dict[str, Run]:
     """Execute every run, ``workers`` at a time, each in a fresh (spawned) process."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Under a watchdog, as a build is: the pool's workers and the resource tracker it starts end
+    # with the block, so no test leaves them running (conftest checks).
+    with watchdog.watched(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return {run.key: run for run in pool.map(execute, plan)}
