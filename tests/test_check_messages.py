@@ -36,3 +36,68 @@ def test_the_fixture_covers_every_kind_of_rule():
         assert rule in rules
     assert any(rule.startswith("unit word") for rule in rules)
     assert len(rules) >= 30
+
+
+# --- warnings: one load, summarised -------------------------------------------------------------
+
+SOURCES = "source_id,title,authors,year,kind,language\nsrc,Test source,Someone,2025,test,zh\n"
+HEADER = "theme,indicator_id,name_zh,name_en,region,year,value,unit,status,source_id,quote"
+
+
+def _raw_with_uncatalogued_figures(tmp_path: Path, count: int) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "sources.csv").write_text(SOURCES, encoding="utf-8")
+    rows = [
+        f"urban,urban_new_{i},新指标{i},New {i},武威市,2025,{i}个,游园,,src,新指标{i}个" for i in range(count)
+    ]
+    (raw / "urban.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return raw
+
+
+def test_figures_with_no_catalogue_row_are_summarised_not_listed(tmp_path, capsys):
+    from wuwei_analysis.cli import main
+
+    raw = _raw_with_uncatalogued_figures(tmp_path, 40)
+    assert main(["check", str(raw)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    named = [line for line in lines if "column 'indicator_id': no row in" in line]
+    assert [line.split("(value ")[1][:13] for line in named] == [f"'urban_new_{i}'" for i in range(5)]
+    assert "urban.csv, line 2," in named[0]
+    assert any(line == "warning: … and 35 more figures with no row in data/reference/indicators.csv (40 in all)"
+               for line in lines)  # fmt: skip
+    assert len(lines) <= 2 * (5 + 1) + 2  # figures, catalogue rows, regions.csv and units.csv
+
+
+def test_unused_reference_rows_are_summarised_past_the_limit(tmp_path):
+    from wuwei_analysis import reference
+
+    names = tuple(f"place{i}" for i in range(25))
+    harmonized = reference.Harmonized({}, (), names, "regions.csv")
+    assert harmonized.warnings(limit=3) == [
+        "regions.csv: rows used by no table: place0, place1, place2 … and 22 more"
+    ]
+    assert harmonized.warnings() == [f"regions.csv: rows used by no table: {', '.join(names)}"]
+
+
+def test_unused_rows_from_resolved_ids_are_those_of_harmonising_the_names():
+    from wuwei_analysis import reference
+
+    written = ["武威城区", "620602", "凉州", "全市", "兰州市"]
+    by_name = reference.harmonize_regions(written)
+    assert reference.unused_regions(by_name.mapping.values()).unused == by_name.unused
+    words = ["人", "名", "%", "平方米/人", "公顷"]
+    by_word = reference.harmonize_units(words)
+    assert reference.unused_units(by_word.mapping.values()).unused == by_word.unused
+
+
+def test_check_reads_each_file_once(tmp_path, monkeypatch):
+    from wuwei_analysis.tables import clean
+
+    raw = _raw_with_uncatalogued_figures(tmp_path, 3)
+    reads = []
+    real = clean.read_table
+    monkeypatch.setattr(clean, "read_table", lambda path: reads.append(path.name) or real(path))
+    problems, warnings = clean.check([raw])
+    assert problems == [] and warnings
+    assert sorted(reads) == ["sources.csv", "urban.csv"]
