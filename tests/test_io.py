@@ -481,3 +481,14 @@ def test_xlsx_whole_floats_have_no_float_artefacts(tmp_path: Path) -> None:
     workbook.active.append([1e20, 73.0, 0.125])
     workbook.save(tmp_path / "t.xlsx")
     assert cells(read_table(tmp_path / "t.xlsx")) == [["100000000000000000000", "73", "0.125"]]
+
+
+def test_edge_characters_are_every_whitespace_of_the_regex_class_and_invisible_marks():
+    import re
+    import sys
+
+    from wuwei_analysis.tables.structure import EDGE_CHARACTERS
+
+    space = re.compile(r"\s")
+    whitespace = {chr(c) for c in range(sys.maxunicode + 1) if space.match(chr(c))}
+    assert set(EDGE_CHARACTERS) == whitespace | {"\ufeff", "\u200b"}

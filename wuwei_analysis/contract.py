@@ -144,14 +144,17 @@ def data_dictionary(indicators: pd.DataFrame) -> pd.DataFrame:
         {"kind": "column", "name": name, "description": text, "unit": "", "theme": ""}
         for name, text in descriptions("indicators").items()
     ]
-    rows += [
+    first = indicators.drop_duplicates("indicator_id").astype(
+        {c: str for c in ("indicator_id", "name_zh", "name_en", "unit", "theme")}
+    )
+    described = pd.DataFrame(
         {
             "kind": "indicator",
-            "name": row.indicator_id,
-            "description": f"{row.name_zh} / {row.name_en}",
-            "unit": row.unit,
-            "theme": row.theme,
+            "name": first["indicator_id"],
+            "description": first["name_zh"] + " / " + first["name_en"],
+            "unit": first["unit"],
+            "theme": first["theme"],
         }
-        for row in indicators.drop_duplicates("indicator_id").itertuples()
-    ]
-    return pd.DataFrame(rows, columns=["kind", "name", "description", "unit", "theme"])
+    )
+    columns = pd.DataFrame(rows, columns=list(described.columns))
+    return pd.concat([columns, described], ignore_index=True) if len(described) else columns

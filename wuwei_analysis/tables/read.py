@@ -255,7 +255,8 @@ def _build_table(
 ) -> RawTable:
     """Check the structure of parsed records and assemble the :class:`RawTable`."""
     name = relative_name(path)
-    content = [record for record in records if any(strip_cell(value) for value in record.fields)]
+    # A record is blank when all its cells are; so is the text of all its cells run together.
+    content = [record for record in records if strip_cell("".join(record.fields))]
     if not content:
         problems.append(Problem(name, rule="file is empty", hint="the file has no header and no rows"))
         problems.extend(undecodable_problems(name, bad_bytes, [], []))
@@ -268,12 +269,17 @@ def _build_table(
         hint = "the file has a header but no rows below it"
         problems.append(Problem(name, line=header_record.start, rule="no data rows", hint=hint))
     problems.extend(ragged_problems(name, raw_header, data_records, delimiter))
-    cells = [_fit([strip_cell(value) for value in record.fields], width) for record in data_records]
-    keep = _columns_to_keep(raw_header, cells)
+    columns = _stripped_columns(data_records, width)
+    keep = [i for i, title in enumerate(raw_header) if title or any(columns[i])]
     header = [raw_header[i] for i in keep]
     problems.extend(header_problems(name, header_record.start, raw_header, keep))
     problems.extend(undecodable_problems(name, bad_bytes, [header_record, *data_records], raw_header))
-    rows = pd.DataFrame([[row[i] for i in keep] for row in cells], columns=header, dtype=object)
+    rows = pd.DataFrame(
+        {position: columns[i] for position, i in enumerate(keep)},
+        index=range(len(data_records)),
+        dtype=object,
+    )
+    rows.columns = header  # by position: a repeated name is reported, and kept
     return RawTable(path, header, rows, [record.start for record in data_records], encoding, problems, sheet)
 
 
@@ -282,6 +288,12 @@ def _fit(values: list[str], width: int) -> list[str]:
     return (values + [""] * width)[:width]
 
 
-def _columns_to_keep(header: list[str], cells: list[list[str]]) -> list[int]:
-    """Every column except those with a blank name and no value at all (spacers, trailing commas)."""
-    return [i for i, title in enumerate(header) if title or any(row[i] for row in cells)]
+def _stripped_columns(records: list[Record], width: int) -> list[list[str]]:
+    """The cells of ``records`` column by column, stripped, each row fitted to ``width`` cells.
+
+    A column with a blank name and no value at all (spacers, trailing commas) is dropped by the
+    caller: every other column is kept.
+    """
+    fitted = (r.fields if len(r.fields) == width else _fit(r.fields, width) for r in records)
+    columns = list(zip(*fitted, strict=True)) if records else [() for _ in range(width)]
+    return [[strip_cell(value) for value in column] for column in columns]
