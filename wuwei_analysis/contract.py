@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from wuwei_analysis import reference
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built: `wuwei check` never needs it
+    import pandera.pandas as pa
 
 EARLIEST_YEAR = 1949
 LATEST_YEAR = 2100
@@ -107,6 +110,8 @@ def descriptions(table: str = "indicators") -> dict[str, str]:
 
 def _checks() -> dict[str, list[pa.Check]]:
     """Column checks by name; vocabularies are read from the reference data when a schema is built."""
+    import pandera.pandas as pa
+
     filled = [pa.Check.str_length(min_value=1)]
     return {
         "theme": [pa.Check.isin(list(reference.theme_ids()))],
@@ -125,6 +130,8 @@ def _checks() -> dict[str, list[pa.Check]]:
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema checked right before ``table`` is saved: the needed columns' dtypes, blanks
     and vocabularies, and the key. Provenance columns are written by clean itself and not checked."""
+    import pandera.pandas as pa
+
     checks = _checks()
     return pa.DataFrameSchema(
         {
