@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from wuwei_analysis import reference
@@ -232,11 +233,11 @@ def check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) -> 
 def check_value_in_quote(frame: pd.DataFrame) -> list[Problem]:
     # A value found as written is found once spaces are squashed out of both (the quote's spaces
     # inside it go with the value's), so only the other rows are squashed.
-    values, quotes = frame["value"].astype(str), frame["quote"].astype(str)
-    found = [value in quote for value, quote in zip(values, quotes, strict=True)]
-    bad = pd.Series([not f for f in found], index=frame.index, dtype=bool)
-    if bad.any():
-        bad[bad] = [_squash(v) not in _squash(q) for v, q in zip(values[bad], quotes[bad], strict=True)]
+    values, quotes = frame["value"].astype(str).tolist(), frame["quote"].astype(str).tolist()
+    missed = [i for i, (value, quote) in enumerate(zip(values, quotes, strict=True)) if value not in quote]
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[missed] = [_squash(values[i]) not in _squash(quotes[i]) for i in missed]
+    bad = pd.Series(bad, index=frame.index)
     hint = "the quote must state the figure as written in the value column"
     return problems_where(frame, bad, "quote", "quote does not contain the value", hint)
 
@@ -254,8 +255,9 @@ def check_duplicates(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
     first = (
         frame.index.to_series().groupby([frame[k] for k in key], sort=False, dropna=False).transform("first")
     )
-    figure = frame[["value", "value_high", "unit"]].astype(object).fillna("").astype(str)
     later, earlier = frame.index[repeated], first[repeated].to_numpy()
+    involved = later.union(pd.Index(earlier).unique())
+    figure = frame.loc[involved, ["value", "value_high", "unit"]].astype(object).fillna("").astype(str)
     same = (figure.loc[later].to_numpy() == figure.loc[earlier].to_numpy()).all(axis=1)
     rows, origin = frame.loc[later], frame.loc[earlier]
     return [
