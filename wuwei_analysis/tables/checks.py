@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wuwei_analysis import reference
 from wuwei_analysis.contract import EARLIEST_YEAR
@@ -36,9 +37,10 @@ def problems_where(
     frame: pd.DataFrame, mask: pd.Series, column: str, rule: str, hint: str = ""
 ) -> list[Problem]:
     """One problem per row where ``mask`` holds, naming its file, line, ``column`` and value."""
-    rows = frame.loc[mask.fillna(False).astype(bool)]
-    if rows.empty:
+    mask = mask.fillna(False).astype(bool)
+    if not mask.any():
         return []
+    rows = frame.loc[mask, ["_file", "_line", *([column] if column in frame else [])]]
     values = map(str, rows[column]) if column in rows else [""] * len(rows)
     return [
         Problem(file, int(line), column, value, rule, hint)
@@ -48,8 +50,14 @@ def problems_where(
 
 def lookup(series: pd.Series, find: Callable[[str], T]) -> pd.Series:
     """``find`` applied to each distinct cell of ``series`` (not to each row), spread over the rows."""
-    distinct = series.unique()
-    return series.map(dict(zip(distinct, map(find, distinct), strict=True)))
+    codes, distinct = pd.factorize(series, use_na_sentinel=False)
+    found = [find(value) for value in distinct]
+    if all(isinstance(value, str) for value in found):  # text: one Arrow take, no Python per row
+        taken = pa.array(found, pa.large_string()).take(pa.array(codes))
+        return pd.Series(pd.array(taken, dtype="str"), index=series.index)
+    objects = np.empty(len(found), dtype=object)
+    objects[:] = found
+    return pd.Series(objects[codes], index=series.index, dtype=object)
 
 
 def blank(series: pd.Series) -> pd.Series:
