@@ -31,6 +31,7 @@ from wuwei_analysis.tables.encoding import (
     likely_encoding,
 )
 from wuwei_analysis.tables.structure import (
+    EDGE_CHARACTERS,
     Record,
     header_problems,
     ragged_problems,
@@ -334,4 +335,4 @@ def _stripped_columns(records: list[Record], width: int) -> list[list[str]]:
     """
     fitted = (r.fields if len(r.fields) == width else _fit(r.fields, width) for r in records)
     columns = list(zip(*fitted, strict=True)) if records else [() for _ in range(width)]
-    return [[strip_cell(value) for value in column] for column in columns]
+    return [[value.strip(EDGE_CHARACTERS) for value in column] for column in columns]  # strip_cell, inlined
