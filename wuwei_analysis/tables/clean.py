@@ -138,11 +138,8 @@ def _concat(tables: list[_Table]) -> pd.DataFrame:
     """All tables of one kind as one frame with `_file` and `_line` columns."""
     frames = []
     for table in tables:
-        frame = table.frame.copy()
-        frame["_file"] = table.name
-        frame["_line"] = table.lines
-        frame["_source_file"] = table.file_name
-        frames.append(frame)
+        # assign, not copy(): with copy-on-write the table's columns are shared, not duplicated
+        frames.append(table.frame.assign(_file=table.name, _line=table.lines, _source_file=table.file_name))
     if not frames:
         return pd.DataFrame(columns=["_file", "_line"])
     return pd.concat(frames, ignore_index=True)
