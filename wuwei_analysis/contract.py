@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from wuwei_analysis import reference
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built: `wuwei check` never needs it
+    import pandera.pandas as pa
 
 EARLIEST_YEAR = 1949
 LATEST_YEAR = 2100
@@ -107,6 +110,8 @@ def descriptions(table: str = "indicators") -> dict[str, str]:
 
 def _checks() -> dict[str, list[pa.Check]]:
     """Column checks by name; vocabularies are read from the reference data when a schema is built."""
+    import pandera.pandas as pa
+
     filled = [pa.Check.str_length(min_value=1)]
     return {
         "theme": [pa.Check.isin(list(reference.theme_ids()))],
@@ -125,6 +130,8 @@ def _checks() -> dict[str, list[pa.Check]]:
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema checked right before ``table`` is saved: the needed columns' dtypes, blanks
     and vocabularies, and the key. Provenance columns are written by clean itself and not checked."""
+    import pandera.pandas as pa
+
     checks = _checks()
     return pa.DataFrameSchema(
         {
@@ -144,14 +151,17 @@ def data_dictionary(indicators: pd.DataFrame) -> pd.DataFrame:
         {"kind": "column", "name": name, "description": text, "unit": "", "theme": ""}
         for name, text in descriptions("indicators").items()
     ]
-    rows += [
+    first = indicators.drop_duplicates("indicator_id").astype(
+        {c: str for c in ("indicator_id", "name_zh", "name_en", "unit", "theme")}
+    )
+    described = pd.DataFrame(
         {
             "kind": "indicator",
-            "name": row.indicator_id,
-            "description": f"{row.name_zh} / {row.name_en}",
-            "unit": row.unit,
-            "theme": row.theme,
+            "name": first["indicator_id"],
+            "description": first["name_zh"] + " / " + first["name_en"],
+            "unit": first["unit"],
+            "theme": first["theme"],
         }
-        for row in indicators.drop_duplicates("indicator_id").itertuples()
-    ]
-    return pd.DataFrame(rows, columns=["kind", "name", "description", "unit", "theme"])
+    )
+    columns = pd.DataFrame(rows, columns=list(described.columns))
+    return pd.concat([columns, described], ignore_index=True) if len(described) else columns

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -27,6 +28,8 @@ RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 SOURCES_STEM = "sources"
 MEASURES_STEM = "measures"
 SKIP_NAMES = ("README.md",)
+# `wuwei check` names this many figures (or reference rows) of one warning, then counts the rest.
+WARNING_LIMIT = 5
 
 
 @dataclass
@@ -37,6 +40,13 @@ class CleanResult:
     measures: pd.DataFrame
     sources: pd.DataFrame
     written: list[Path] = field(default_factory=list)
+
+
+class CheckResult(NamedTuple):
+    """What `wuwei check` found: problems (errors) and warnings (lines to print; they pass)."""
+
+    problems: list[Problem]
+    warnings: list[str]
 
 
 @dataclass
@@ -128,11 +138,8 @@ def _concat(tables: list[_Table]) -> pd.DataFrame:
     """All tables of one kind as one frame with `_file` and `_line` columns."""
     frames = []
     for table in tables:
-        frame = table.frame.copy()
-        frame["_file"] = table.name
-        frame["_line"] = table.lines
-        frame["_source_file"] = table.file_name
-        frames.append(frame)
+        # assign, not copy(): with copy-on-write the table's columns are shared, not duplicated
+        frames.append(table.frame.assign(_file=table.name, _line=table.lines, _source_file=table.file_name))
     if not frames:
         return pd.DataFrame(columns=["_file", "_line"])
     return pd.concat(frames, ignore_index=True)
@@ -223,8 +230,8 @@ def build_indicators(
             "value": parsed["value"].astype(float),
             "value_high": parsed["value_high"].astype(float),
             "unit": unit,
-            "unit_zh": unit.map(lambda u: units[u].name_zh if u in units else ""),
-            "unit_en": unit.map(lambda u: units[u].name_en if u in units else ""),
+            "unit_zh": checks.lookup(unit, lambda u: units[u].name_zh if u in units else ""),
+            "unit_en": checks.lookup(unit, lambda u: units[u].name_en if u in units else ""),
             "qualifier": parsed["qualifier"],
             "status": status,
             "value_as_written": frame["value"],
@@ -277,6 +284,14 @@ def _sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def process(paths: list[Path], today: date | None = None) -> CleanResult:
     """Read and validate raw files; raise DataError with every problem found."""
+    result, problems = _validate(paths, today)
+    if problems:
+        raise DataError(problems)
+    return result
+
+
+def _validate(paths: list[Path], today: date | None) -> tuple[CleanResult, list[Problem]]:
+    """The processed tables (sorted only when sound) and every problem found, sorted."""
     today = today or date.today()
     if not paths:
         raise DataError(
@@ -293,10 +308,11 @@ def process(paths: list[Path], today: date | None = None) -> CleanResult:
     if indicators.empty and measures.empty and not problems:
         problems.append(Problem("(raw data)", rule="no figures and no measures", hint="nothing to report"))
     if problems:
-        raise DataError(sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column, p.rule)))
+        problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column, p.rule))
+        return CleanResult(indicators, measures, sources), problems
     indicators = _sort(indicators, ["indicator_id", "region_code", "region_zh", "year"])
     measures = _sort(measures, ["region_code", "region_zh", "name_zh"])
-    return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True))
+    return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True)), []
 
 
 def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -316,40 +332,35 @@ def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, missing
 
 
-def check(paths: list[Path], today: date | None = None) -> list[Problem]:
-    """Every problem in the given raw files or folders; writes nothing.
+def check(paths: list[Path], today: date | None = None) -> CheckResult:
+    """Every problem in the given raw files or folders, and the warnings; writes nothing.
 
     A single figures file is checked with the ``sources`` table beside it, since every
-    figure must cite a known source.
+    figure must cite a known source. The files are read and processed once: the warnings about
+    figures with no catalogue row (only when there is no problem) and about reference rows no
+    table uses come from the same tables as the problems, summarised (the first few, then a count).
     """
     files, missing = _files_to_check(paths)
     if missing:
-        return missing
+        return CheckResult(missing, [])
     try:
-        catalogue.print_warnings(process(files, today).indicators)
+        result, problems = _validate(files, today)
+        found = [] if problems else catalogue.warnings(result.indicators, limit=WARNING_LIMIT)
     except DataError as error:
-        return error.problems
-    return []
+        return CheckResult(error.problems, [])
+    return CheckResult(problems, found + reference_warnings(result))
 
 
-def reference_warnings(paths: list[Path]) -> list[str]:
-    """Rows of ``regions.csv`` and ``units.csv`` that no table of ``paths`` uses.
+def reference_warnings(result: CleanResult) -> list[str]:
+    """Rows of ``regions.csv`` and ``units.csv`` that no figure or measure resolved to.
 
     Warnings, not errors: ``wuwei check`` prints them and passes. Names with no row are not
     repeated here: :func:`check` already reports each as an error with its file and line.
     """
-    files, missing = _files_to_check(paths)
-    if missing:
-        return []
-    tables, _ = load_tables(files)
-    regions = [name for kind in ("figures", "measures") for t in tables[kind] for name in t.frame["region"]]
-    units: list[str] = []
-    for table in tables["figures"]:
-        written = table.frame["unit"].str.strip()
-        units += list(written.where(written != "", parse_values(table.frame["value"])["counter"]))
+    regions = pd.concat([result.indicators["region_zh"], result.measures["region_zh"]]).unique()
     return [
-        *reference.harmonize_regions(regions).warnings(warn_on_missing=False),
-        *reference.harmonize_units(units).warnings(warn_on_missing=False),
+        *reference.unused_regions(regions).warnings(limit=WARNING_LIMIT * 2),
+        *reference.unused_units(result.indicators["unit"].unique()).warnings(limit=WARNING_LIMIT * 2),
     ]
 
 
