@@ -107,7 +107,10 @@ def setup(
     indicators = in_theme_order(ind[in_place_and_year(ind, params)])
     without = themes_without_figures(indicators)
     mea = processed.measures
-    measures = mea[in_scope(mea, params.region_code, params.place_zh) & mea["theme"].isin(without)]
+    mea_mask = in_scope(mea, params.region_code, params.place_zh) & mea["theme"].isin(without)
+    if "year" in mea:  # measures have a year (older processed data: every year)
+        mea_mask &= mea["year"].astype(int) == params.year
+    measures = mea[mea_mask]
     rank = {theme: n for n, theme in enumerate(without)}
     measures = measures.sort_values("theme", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
     changes = None
