@@ -78,7 +78,7 @@ def test_unit_as_written_keeps_the_sources_word():
 
 def test_bundled_periods_follow_the_article():
     indicators = pd.read_parquet(config.PROCESSED_DATA_DIR / "indicators.parquet")
-    by_quote = dict(zip(indicators["quote"], indicators["period"]))
+    by_quote = dict(zip(indicators["quote"], indicators["period"], strict=True))
     assert by_quote["建成23所养老机构"] == "undated"
     assert by_quote["累计新建46个城市小游园"] == "cumulative"
     assert by_quote["已完成总工程量的70%"] == "as_of"

@@ -158,7 +158,9 @@ def draw_charts(ctx: ReportContext) -> list[charts_module.Chart]:
 def save_charts(ctx: ReportContext) -> list[charts_module.Chart]:
     """Draw the charts and save each as PNG and SVG under the language's figures folder."""
     ctx.chart_list = draw_charts(ctx)
-    charts_module.save_charts(ctx.chart_list, ctx.params.reports_dir, ctx.lang)
+    charts_module.save_charts(
+        ctx.chart_list, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year
+    )
     return ctx.chart_list
 
 

@@ -161,7 +161,9 @@ def save_headlines(ctx: SummaryContext) -> list[Path]:
     ctx.chart = draw_headlines(ctx)
     if ctx.chart is None:
         return []
-    ctx.chart.paths = charts_module.save_figure(ctx.chart.fig, ctx.params.reports_dir, ctx.lang, CHART_NAME)
+    ctx.chart.paths = charts_module.save_figure(
+        ctx.chart.fig, ctx.params.reports_dir, ctx.lang, CHART_NAME, ctx.params.region_code, ctx.year
+    )
     return ctx.chart.paths
 
 
