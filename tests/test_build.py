@@ -40,6 +40,7 @@ FIXTURES = Path(__file__).resolve().parent / "build_fixtures"
 THEMES = ("health", "urban", "summary")
 LANGS = ("zh", "en")
 CODE_MARKER = "wuwei-fixture-code"
+SLICE = "620600/2025"  # the one place and year of RAW: reports go to <lang>/620600/2025/
 RAW = """theme,indicator_id,region_code,year,value
 health,health_doctors,620600,2025,848
 health,health_nurses,620600,2025,985
@@ -129,7 +130,7 @@ def decisions(log: str) -> dict[str, str]:
     for match in re.finditer(r"^\[\s*\d+/\d+\] (\w+)\s+(\S+/\w+)", log, flags=re.M):
         verb, label = match.groups()
         if verb != "run":
-            found[label] = verb
+            found["/".join(label.split("/")[-2:])] = verb  # 620600/2025/urban/zh → urban/zh
     return found
 
 
@@ -188,37 +189,39 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
 
     for lang in LANGS:
         for theme in THEMES:
-            assert (reports / lang / f"{theme}.html").is_file()
-            nbformat.validate(nbformat.read(reports / lang / f"{theme}.ipynb", as_version=4))
+            assert (reports / lang / SLICE / f"{theme}.html").is_file()
+            nbformat.validate(nbformat.read(reports / lang / SLICE / f"{theme}.ipynb", as_version=4))
         # The charts the notebooks saved are published beside the reports.
-        assert {p.name for p in (reports / lang / "figures").iterdir()} == {"health.png", "urban.png"}
+        assert {p.name for p in (reports / lang / SLICE / "figures").iterdir()} == {"health.png", "urban.png"}
     assert not (reports / ".staging").exists()
     assert not (reports / "_failed").exists()
 
     manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["complete"] is True and manifest["status"] == "ok"
-    entry = manifest["notebooks"]["en/urban"]
+    entry = manifest["notebooks"]["en/620600/2025/urban"]
     assert entry["status"] == "ok" and entry["duration_s"] > 0
     assert Path(entry["notebook"]).name == "theme.ipynb"  # one notebook, run with theme="urban"
     assert set(entry["inputs"]) == {"notebook", "data", "library", "reference", "parameters", "packages"}
     assert entry["parameters"] == {"theme": "urban", "lang": "en", "region": "620600", "year": 2025}
-    assert entry["html"] == "en/urban.html" and entry["figures"] == ["en/figures/urban.png"]
+    assert entry["html"] == "en/620600/2025/urban.html" and entry["figures"] == [
+        "en/620600/2025/figures/urban.png"
+    ]
     assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
 
     index = (reports / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert "zh/health.html" in links and "en/summary.ipynb" in links
+    assert "zh/620600/2025/health.html" in links and "en/620600/2025/summary.ipynb" in links
     for link in links:
         assert not re.match(r"[a-z]+:|/", link), link  # relative
         assert (reports / link).is_file(), link
     assert "医疗卫生" in index and "Urban quality of life" in index
-    assert manifest["notebooks"]["zh/urban"]["data_version"] in index
+    assert manifest["notebooks"]["zh/620600/2025/urban"]["data_version"] in index
     assert build_html.find_external_references(index) == []
 
 
 def test_the_executed_notebook_names_the_published_folder(baseline):
     root, _ = baseline
-    nb = nbformat.read(root / "reports" / "en" / "health.ipynb", as_version=4)
+    nb = nbformat.read(root / "reports" / "en" / SLICE / "health.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'reports_dir = "{root / "reports"}"' in injected.source
     assert ".staging" not in json.dumps(nb)
@@ -270,7 +273,7 @@ def test_changing_one_figure_reruns_only_that_theme_and_the_summary(ws):
     assert "clean  running (raw changed)" in log
     assert re.search(r"run\s+urban/en\s+\(data changed\)", log)
     # The summary compares with the previous edition's data, kept by the build.
-    summary = (ws.reports / "en" / "summary.html").read_text(encoding="utf-8")
+    summary = (ws.reports / "en" / SLICE / "summary.html").read_text(encoding="utf-8")
     assert "Compared with the previous edition: 2 changed rows." in summary
     manifest = ws.manifest()
     assert manifest["previous_data_version"] and manifest["data_version"] != manifest["previous_data_version"]
@@ -306,7 +309,7 @@ def test_notebook_library_and_parameter_changes_are_detected(ws, monkeypatch):
     assert re.search(r"health/zh\s+would run \(notebook changed\)", log)
     assert re.search(r"urban/zh\s+\(unchanged\)", log)
     (ws.notebooks / "health.ipynb").unlink()
-    status, log = ws.build(dry_run=True, year=2024)
+    status, log = ws.build(dry_run=True, parameters={"top_n": 5})
     assert re.search(r"urban/en\s+would run \(parameters changed\)", log)
     assert "would run" in log and not ran(log)
     monkeypatch.setattr(build_inputs, "library_hash", lambda: "another library")
@@ -333,8 +336,8 @@ def test_outputs_saved_by_jupyter_do_not_trigger_a_run(ws):
 
 
 def test_a_modified_or_missing_report_is_rebuilt(ws):
-    (ws.reports / "zh" / "urban.html").write_text("<html>edited</html>", encoding="utf-8")
-    (ws.reports / "en" / "health.ipynb").unlink()
+    (ws.reports / "zh" / SLICE / "urban.html").write_text("<html>edited</html>", encoding="utf-8")
+    (ws.reports / "en" / SLICE / "health.ipynb").unlink()
     status, log = ws.build()
     assert status == errors.EXIT_OK, log
     assert ran(log) == {"urban/zh", "health/en"}
@@ -345,7 +348,7 @@ def test_a_modified_or_missing_report_is_rebuilt(ws):
 
 
 def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
-    good_html = (ws.reports / "en" / "urban.html").read_bytes()
+    good_html = (ws.reports / "en" / SLICE / "urban.html").read_bytes()
     ws.use("urban", "raises")
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_FAILED, log
@@ -353,34 +356,39 @@ def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
     assert re.search(
         r"FAIL\s+urban/en\s+[\d.]+s: ZeroDivisionError: division by zero \(cell In \[\d+\]\)", log
     )
-    assert "kept in" in log and "_failed/en/urban.ipynb" in log
+    assert "kept in" in log and "_failed/en/620600/2025/urban.ipynb" in log
     assert "1 failed" in log
 
-    assert (ws.reports / "en" / "urban.html").read_bytes() == good_html
-    kept = nbformat.read(ws.reports / "_failed" / "en" / "urban.ipynb", as_version=4)
+    assert (ws.reports / "en" / SLICE / "urban.html").read_bytes() == good_html
+    kept = nbformat.read(ws.reports / "_failed" / "en" / SLICE / "urban.ipynb", as_version=4)
     assert "papermill-error-cell-tag" in kept.cells[0].metadata.get("tags", [])
     assert any(o.get("ename") == "ZeroDivisionError" for c in kept.cells for o in c.get("outputs", []))
 
     manifest = ws.manifest()
     assert manifest["status"] == "failed"
-    entry = manifest["notebooks"]["en/urban"]
-    assert entry["status"] == "failed" and entry["failed_ipynb"] == "_failed/en/urban.ipynb"
-    assert entry["html"] == "en/urban.html"  # the published report is still described
+    entry = manifest["notebooks"]["en/620600/2025/urban"]
+    assert entry["status"] == "failed" and entry["failed_ipynb"] == "_failed/en/620600/2025/urban.ipynb"
+    assert entry["html"] == "en/620600/2025/urban.html"  # the published report is still described
     index = (ws.reports / "index.html").read_text(encoding="utf-8")
-    assert 'data-theme="urban" data-state="failed"' in index and 'href="_failed/en/urban.ipynb"' in index
-    assert 'href="en/urban.html"' in index
+    assert (
+        'data-theme="urban" data-state="failed"' in index
+        and 'href="_failed/en/620600/2025/urban.ipynb"' in index
+    )
+    assert 'href="en/620600/2025/urban.html"' in index
 
     # Fixed (back to theme.ipynb): the next build runs it again, publishes it and clears the failure.
     (ws.notebooks / "urban.ipynb").unlink()
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_OK, log
     assert ran(log) == {"urban/en"} and "(failed last time)" in log
-    assert not (ws.reports / "_failed" / "en" / "urban.ipynb").exists()
+    assert not (ws.reports / "_failed" / "en" / SLICE / "urban.ipynb").exists()
     assert ws.manifest()["status"] == "ok"
 
 
 def test_cell_timeouts_and_kernel_deaths_are_isolated_failures(ws):
-    previous = {lang: (ws.reports / "en" / f"{lang}.html").read_bytes() for lang in ("health", "urban")}
+    previous = {
+        lang: (ws.reports / "en" / SLICE / f"{lang}.html").read_bytes() for lang in ("health", "urban")
+    }
     ws.use("health", "sleeps")
     ws.use("urban", "dies")
     status, log = ws.build(langs=("en",), timeout=2)
@@ -389,8 +397,8 @@ def test_cell_timeouts_and_kernel_deaths_are_isolated_failures(ws):
     assert re.search(r"FAIL\s+health/en .*longer than the 2 s limit \(--timeout\) \(cell In \[\d+\]\)", log)
     assert re.search(r"FAIL\s+urban/en .*the kernel died \(cell (In \[\d+\]|#\d+)\)", log)
     for theme in ("health", "urban"):
-        assert (ws.reports / "en" / f"{theme}.html").read_bytes() == previous[theme]
-        kept = nbformat.read(ws.reports / "_failed" / "en" / f"{theme}.ipynb", as_version=4)
+        assert (ws.reports / "en" / SLICE / f"{theme}.html").read_bytes() == previous[theme]
+        kept = nbformat.read(ws.reports / "_failed" / "en" / SLICE / f"{theme}.ipynb", as_version=4)
         assert "Execution stopped" in kept.cells[0].source
     assert (ws.reports / "_failed" / "workers.log").is_file()
 
@@ -439,7 +447,7 @@ def test_bad_parameters_are_refused_before_anything_runs(ws, overrides, message)
 
 def test_the_parameter_validator_runs_before_any_kernel(ws, monkeypatch):
     before = stamps(ws.reports)
-    status, log = ws.build(force=True, year=1999)  # not a year in the processed data
+    status, log = ws.build(force=True, years=(1999,))  # not a year in the processed data
     assert status == errors.EXIT_BAD_INPUT, log
     assert "year=1999 is not allowed" in log
     assert not decisions(log) and stamps(ws.reports) == before
@@ -577,7 +585,7 @@ def test_an_unwritable_reports_folder_is_a_clear_error(ws, tmp_path):
 
 
 def test_a_full_disk_while_publishing_keeps_the_previous_report(ws, monkeypatch):
-    good_html = (ws.reports / "en" / "urban.html").read_bytes()
+    good_html = (ws.reports / "en" / SLICE / "urban.html").read_bytes()
     real_replace = os.replace
 
     def full_disk(src, dst, *args, **kwargs):
@@ -590,7 +598,7 @@ def test_a_full_disk_while_publishing_keeps_the_previous_report(ws, monkeypatch)
     monkeypatch.undo()
     assert status == errors.EXIT_OUTPUT, log
     assert "No space left on device" in log
-    assert (ws.reports / "en" / "urban.html").read_bytes() == good_html
+    assert (ws.reports / "en" / SLICE / "urban.html").read_bytes() == good_html
     assert not [p for p in ws.reports.rglob("*.tmp") if ".staging" not in p.parts]
     status, log = ws.build(themes=("urban",), langs=("en",))
     assert status == errors.EXIT_OK, log
@@ -765,7 +773,7 @@ def test_command_line_options():
     options = build.options_from_args(ns)
     assert options.jobs == 3 and options.force and options.timeout == 30
     assert options.langs == ("en",) and options.themes == ("health", "urban", "summary")
-    assert options.region == "620602" and options.year == 2024 and options.parameters == {"top_n": 5}
+    assert options.regions == ("620602",) and options.years == (2024,) and options.parameters == {"top_n": 5}
     assert options.clean is False and options.dry_run is True and options.reports_dir == Path("out")
 
     defaults = build.options_from_args(parser.parse_args([]))

@@ -32,6 +32,7 @@ from markupsafe import Markup
 from wuwei_analysis import config, reference
 from wuwei_analysis.report import charts as charts_module
 from wuwei_analysis.report import commentary, html
+from wuwei_analysis.report import compare as compare_years
 from wuwei_analysis.report.changes import CHANGES, COMPARED, compare, load_previous
 from wuwei_analysis.report.context import (
     Context,
@@ -67,6 +68,7 @@ class SummaryContext(Context):
     themes_without: list[str]
     changes: pd.DataFrame | None  # None: no earlier build to compare with
     chart: charts_module.Chart | None = field(default=None)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every year's figures of the place
 
     @property
     def text(self) -> dict[str, str]:
@@ -118,7 +120,9 @@ def setup(
         previous = load_previous(params.previous_dir)
         changes = compare(previous[in_place_and_year(previous, params)], indicators)
     found = report_region(params)
-    numbers = commentary.source_numbers(indicators, measures)
+    history = ind[in_scope(ind, params.region_code, params.place_zh) & (ind["year"] < params.year)]
+    history = history[history["indicator_id"].isin(indicators["indicator_id"])]
+    numbers = commentary.source_numbers(indicators, measures, history)
     return SummaryContext(
         params=params,
         region=found,
@@ -130,6 +134,7 @@ def setup(
         numbers=numbers,
         changes=changes,
         font=charts_module.apply_style(),
+        history=history.reset_index(drop=True),
     )
 
 
@@ -214,6 +219,7 @@ def figures_html(ctx: SummaryContext) -> Markup:
                 row[f"name_{ctx.lang}"],
                 row[f"region_{ctx.lang}"],
                 commentary.format_value(row, ctx.lang),
+                compare_years.period_text(row, ctx.lang),
                 statuses.get(status, {}).get(f"name_{ctx.lang}", status),
                 commentary.cite([row["source_id"]], ctx.numbers),
             ]
@@ -282,6 +288,24 @@ def changes_html(ctx: SummaryContext) -> Markup:
     )
 
 
+def since_last_year_html(ctx: SummaryContext) -> Markup:
+    """Each figure against the same indicator and place in the latest earlier year, from the data
+    (calculated; figures that are not alike are not compared, and the sentence says why)."""
+    changes = compare_years.year_changes(ctx.history, ctx.indicators, ctx.lang)
+    if not changes:
+        return html.paragraph(_fill(ctx, "no_last_year"))
+    items = [
+        commentary.escape_text(compare_years.change_sentence(change, ctx.lang))
+        + commentary.cite([change.earlier["source_id"], change.later["source_id"]], ctx.numbers)
+        for change in changes
+    ]
+    return Markup("").join(Markup("<p>") + item + Markup("</p>") for item in items)
+
+
+def show_since_last_year(ctx: SummaryContext) -> None:
+    html.display_html(_section(ctx, "since_last_year", since_last_year_html(ctx)))
+
+
 def sources_html(ctx: SummaryContext) -> Markup:
     """The sources the summary cites; each row is the target of its citation markers."""
     labels = reference.labels(ctx.lang)  # the theme reports' sources table, word for word
@@ -328,6 +352,8 @@ def show_sources(ctx: SummaryContext) -> None:
 __all__ = [
     "SummaryContext",
     "changes_html",
+    "since_last_year_html",
+    "show_since_last_year",
     "draw_headlines",
     "figures_html",
     "header_html",
