@@ -271,7 +271,7 @@ def test_changing_one_figure_reruns_only_that_theme_and_the_summary(ws):
     assert ran(log) == {"urban/zh", "urban/en", "summary/zh", "summary/en"}
     assert {label for label, verb in decisions(log).items() if verb == "skip"} == {"health/zh", "health/en"}
     assert "clean  running (raw changed)" in log
-    assert re.search(r"run\s+urban/en\s+\(data changed\)", log)
+    assert re.search(r"run\s+\S*urban/en\s+\(data changed\)", log)
     # The summary compares with the previous edition's data, kept by the build.
     summary = (ws.reports / "en" / SLICE / "summary.html").read_text(encoding="utf-8")
     assert "Compared with the previous edition: 2 changed rows." in summary
@@ -309,9 +309,10 @@ def test_notebook_library_and_parameter_changes_are_detected(ws, monkeypatch):
     assert re.search(r"health/zh\s+would run \(notebook changed\)", log)
     assert re.search(r"urban/zh\s+\(unchanged\)", log)
     (ws.notebooks / "health.ipynb").unlink()
-    status, log = ws.build(dry_run=True, parameters={"top_n": 5})
-    assert re.search(r"urban/en\s+would run \(parameters changed\)", log)
-    assert "would run" in log and not ran(log)
+    # A report's region and year now come from the data (one job per place and year), so naming
+    # the one slice there is changes no parameter: nothing would run.
+    status, log = ws.build(dry_run=True, regions=("武威市",), years=(2025,))
+    assert re.search(r"urban/en\s+\(unchanged\)", log) and "would run" not in log
     monkeypatch.setattr(build_inputs, "library_hash", lambda: "another library")
     status, log = ws.build(dry_run=True)
     assert re.search(r"urban/en\s+would run \(library code changed\)", log)
@@ -354,7 +355,7 @@ def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
     assert status == errors.EXIT_FAILED, log
     assert decisions(log) == {"health/en": "skip", "urban/en": "FAIL", "summary/en": "skip"}
     assert re.search(
-        r"FAIL\s+urban/en\s+[\d.]+s: ZeroDivisionError: division by zero \(cell In \[\d+\]\)", log
+        r"FAIL\s+\S*urban/en\s+[\d.]+s: ZeroDivisionError: division by zero \(cell In \[\d+\]\)", log
     )
     assert "kept in" in log and "_failed/en/620600/2025/urban.ipynb" in log
     assert "1 failed" in log
@@ -394,8 +395,10 @@ def test_cell_timeouts_and_kernel_deaths_are_isolated_failures(ws):
     status, log = ws.build(langs=("en",), timeout=2)
     assert status == errors.EXIT_FAILED, log
     assert decisions(log) == {"health/en": "FAIL", "urban/en": "FAIL", "summary/en": "skip"}
-    assert re.search(r"FAIL\s+health/en .*longer than the 2 s limit \(--timeout\) \(cell In \[\d+\]\)", log)
-    assert re.search(r"FAIL\s+urban/en .*the kernel died \(cell (In \[\d+\]|#\d+)\)", log)
+    assert re.search(
+        r"FAIL\s+\S*health/en .*longer than the 2 s limit \(--timeout\) \(cell In \[\d+\]\)", log
+    )
+    assert re.search(r"FAIL\s+\S*urban/en .*the kernel died \(cell (In \[\d+\]|#\d+)\)", log)
     for theme in ("health", "urban"):
         assert (ws.reports / "en" / SLICE / f"{theme}.html").read_bytes() == previous[theme]
         kept = nbformat.read(ws.reports / "_failed" / "en" / SLICE / f"{theme}.ipynb", as_version=4)
@@ -407,7 +410,7 @@ def test_a_notebook_without_parameters_cell_fails_alone(ws):
     ws.use("urban", "no_parameters")
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_FAILED
-    assert re.search(r"FAIL\s+urban/en .*no cell tagged 'parameters'", log)
+    assert re.search(r"FAIL\s+\S*urban/en .*no cell tagged 'parameters'", log)
     assert decisions(log)["health/en"] == "skip"
 
 
@@ -426,9 +429,9 @@ def test_bad_raw_data_stops_the_build_before_anything_is_published(ws):
     [
         ({"langs": ("fr",)}, "unknown language"),
         ({"themes": ("../../etc",)}, "unknown theme"),
-        ({"region": "../../tmp"}, "region must be a code"),
-        ({"region": "a/b"}, "region must be a code"),
-        ({"year": "2025"}, "year must be a whole number"),
+        ({"regions": ("../../tmp",)}, "region must be a code"),
+        ({"regions": ("a/b",)}, "region must be a code"),
+        ({"years": ("2025",)}, "year must be a whole number"),
         ({"parameters": {"colour": "red"}}, "unknown parameter 'colour': not declared"),
         ({"parameters": {"reports_dir": "/tmp/elsewhere"}}, "'reports_dir' is set by the build"),
         ({"parameters": {"lang": "en"}}, "'lang' is set by the build"),
@@ -525,23 +528,23 @@ def test_sigkill_mid_build_then_the_next_build_completes(tmp_path):
     assert not alive, f"still running after the build was killed: {alive}"
 
     # Whatever was published is whole: complete HTML, valid notebooks, no temp files.
-    for html in ws.reports.glob("*/*.html"):
+    for html in ws.reports.glob(f"*/{SLICE}/*.html"):
         assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), html
-    for nb in ws.reports.glob("*/*.ipynb"):
+    for nb in ws.reports.glob(f"*/{SLICE}/*.ipynb"):
         nbformat.validate(nbformat.read(nb, as_version=4))
     outside_staging = [p for p in ws.reports.rglob("*") if ".staging" not in p.parts]
     assert not [p for p in outside_staging if p.name.endswith(".tmp")]
     recorded = ws.manifest()["notebooks"]  # written after each report: "ok" means recorded
     published_before = sum(entry["status"] == "ok" for entry in recorded.values())
     assert 1 <= published_before < 6
-    assert len(list(ws.reports.glob("*/*.html"))) >= published_before
+    assert len(list(ws.reports.glob(f"*/{SLICE}/*.html"))) >= published_before
 
     status, log = ws.build(clean=False)
     assert status == errors.EXIT_OK, log
     # It picks up where the killed build stopped: what was published is not run again.
     assert len(ran(log)) == 6 - published_before, log
     assert ws.manifest()["complete"] is True
-    assert len(list(ws.reports.glob("*/*.html"))) == 6
+    assert len(list(ws.reports.glob(f"*/{SLICE}/*.html"))) == 6
     assert not (ws.reports / ".staging").exists()
     assert 'data-state="ok"' in (ws.reports / "index.html").read_text(encoding="utf-8")
 
@@ -550,7 +553,7 @@ def test_a_second_build_at_the_same_time_refuses(ws):
     ws.use("health", "slow")
     proc = _run_build_process(ws, "--theme", "health", "--lang", "en")
     try:
-        _wait_for_line(proc, r"run\s+health/en")
+        _wait_for_line(proc, r"run\s+\S*health/en")
         status, log = ws.build(force=True)
         assert status == errors.EXIT_BUSY
         assert "another build is running in" in log and f"pid {proc.pid}" in log
@@ -664,7 +667,7 @@ def test_the_html_is_offline_code_free_and_labelled(baseline):
     root, _ = baseline
     for lang in LANGS:
         for theme in THEMES:
-            html = (root / "reports" / lang / f"{theme}.html").read_text(encoding="utf-8")
+            html = (root / "reports" / lang / SLICE / f"{theme}.html").read_text(encoding="utf-8")
             assert CODE_MARKER not in html and "import pandas" not in html
             assert "processed_dir" not in html and "reports_dir" not in html  # parameters, injected too
             assert "jp-InputArea-editor" not in html and 'class="highlight' not in html

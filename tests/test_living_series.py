@@ -12,7 +12,8 @@ import papermill
 import pytest
 
 from tests.synthetic import SOURCE_ID, SyntheticRow, write_synthetic
-from wuwei_analysis import build, config
+from wuwei_analysis import config
+from wuwei_analysis.build import run as build
 from wuwei_analysis.report import compare, explore
 from wuwei_analysis.tables.clean import clean
 

@@ -213,7 +213,7 @@ def test_notebook_runs_in_both_languages(runs, theme, lang):
     run = runs[f"{theme}-{lang}"]
     _ok(run)
     figures = _city(runs.indicators, theme)
-    figures_dir = config.figures_dir(run.reports_dir, lang)
+    figures_dir = config.figures_dir(run.reports_dir, lang, config.DEFAULT_REGION, config.DEFAULT_YEAR)
     headings = {"zh": ("图表", "解读", "资料来源"), "en": ("Charts", "Commentary", "Sources")}[lang]
     html = _html(run)
     for heading in headings:

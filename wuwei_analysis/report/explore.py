@@ -77,3 +77,16 @@ def chart(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> Figu
     ax.set_ylabel("")
     fig.tight_layout()
     return fig
+
+
+def show_chart(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> Figure:
+    """Draw :func:`chart` and show it as a PNG in the notebook (the figure is returned)."""
+    import io
+
+    from IPython.display import Image, display
+
+    fig = chart(indicators, indicator_id, lang)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    display(Image(buffer.getvalue()))
+    return fig

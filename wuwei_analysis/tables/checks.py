@@ -318,3 +318,10 @@ def check_source_dates(frame: pd.DataFrame) -> list[Problem]:
     return problems_where(
         frame, bad, "published", "not a date", "YYYY-MM-DD, YYYY-MM or YYYY; blank if not recorded"
     )
+
+
+def measure_defaults(frame: pd.DataFrame, sources: pd.DataFrame, city_code: str) -> pd.DataFrame:
+    """A measure's blank region is the city; its blank year the year of its source."""
+    frame = frame.assign(region=frame["region"].where(~blank(frame["region"]), city_code))
+    years = dict(zip(sources["source_id"], sources["year"].astype(str), strict=True))
+    return frame.assign(year=frame["year"].where(~blank(frame["year"]), frame["source_id"].map(years)))

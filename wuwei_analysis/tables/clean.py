@@ -261,9 +261,7 @@ def build_measures(
     frame = _concat(tables)
     if frame.empty:
         return pd.DataFrame(columns=contract.column_names("measures")).astype({"year": int}), []
-    frame["region"] = frame["region"].where(~checks.blank(frame["region"]), config.CITY_CODE)
-    source_years = dict(zip(sources["source_id"], sources["year"].astype(str), strict=True))
-    frame["year"] = frame["year"].where(~checks.blank(frame["year"]), frame["source_id"].map(source_years))
+    frame = checks.measure_defaults(frame, sources, config.CITY_CODE)
     theme, regions, problems = _shared_checks(
         frame, "measures", set(sources["source_id"]) if len(sources) else None
     )
