@@ -312,7 +312,7 @@ def test_notebook_library_and_parameter_changes_are_detected(ws, monkeypatch):
     # A report's region and year now come from the data (one job per place and year), so naming
     # the one slice there is changes no parameter: nothing would run.
     status, log = ws.build(dry_run=True, regions=("武威市",), years=(2025,))
-    assert re.search(r"urban/en\s+\(unchanged\)", log) and "would run" not in log
+    assert re.search(r"urban/en\s+\(unchanged\)", log) and "dry run: 0 of 6 notebooks would run" in log
     monkeypatch.setattr(build_inputs, "library_hash", lambda: "another library")
     status, log = ws.build(dry_run=True)
     assert re.search(r"urban/en\s+would run \(library code changed\)", log)
@@ -372,7 +372,7 @@ def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
     assert entry["html"] == "en/620600/2025/urban.html"  # the published report is still described
     index = (ws.reports / "index.html").read_text(encoding="utf-8")
     assert (
-        'data-theme="urban" data-state="failed"' in index
+        'data-theme="urban" data-region="620600" data-year="2025" data-state="failed"' in index
         and 'href="_failed/en/620600/2025/urban.ipynb"' in index
     )
     assert 'href="en/620600/2025/urban.html"' in index
