@@ -159,9 +159,11 @@ def series_chart(rows: pd.DataFrame, lang: str, name: str, source: str) -> Chart
     ax = fig.add_axes((0.1, bottom + 0.08, 0.82, top - bottom - 0.14))
     years, values = rows["year"].astype(int).tolist(), rows["value"].astype(float).tolist()
     ax.plot(years, values, marker="o", color=chart_style.PALETTE[0], linewidth=2)
+    lift = max(values) * 0.06 if max(values) > 0 else 0.05  # labels sit above their points
     for year, (_, row) in zip(years, rows.iterrows(), strict=True):
-        label = f"{format_value(row, lang)}\n{reference.period_name(str(row['period']), lang)}"
-        chart_style.draw_text(ax, year, float(row["value"]), label, ha="center", va="bottom",
+        period = str(row["period"])
+        label = format_value(row, lang) + ("" if period == "year" else f"（{_period(row, lang)}）")
+        chart_style.draw_text(ax, year, float(row["value"]) + lift, label, ha="center", va="bottom",
                               fontsize=chart_style.VALUE_SIZE, color=chart_style.INK)  # fmt: skip
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 0.5)
