@@ -5,7 +5,7 @@ second place) the tests copy the raw folder and add rows here, each citing a sou
 title say SYNTHETIC and whose quote says 合成测试数据 (synthetic test data). Nothing here is a
 real figure.
 
-    from tests.synthetic import SyntheticRow, write_synthetic
+    from synthetic import SyntheticRow, write_synthetic  # tests/ is on the path in pytest
     write_synthetic(tmp_path / "raw", [SyntheticRow("urban_x", "620600", 2026, "55个")])
 """
 

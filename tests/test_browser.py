@@ -155,7 +155,7 @@ def _lang(page: str) -> str:
 
 
 def _theme(page: str) -> str:
-    return page.split("/")[1]
+    return page.split("/")[-1]  # zh/620600/2025/health
 
 
 # --------------------------------------------------------------------------- index and links

@@ -10,8 +10,8 @@ import nbformat
 import pandas as pd
 import papermill
 import pytest
+from synthetic import SOURCE_ID, SyntheticRow, write_synthetic
 
-from tests.synthetic import SOURCE_ID, SyntheticRow, write_synthetic
 from wuwei_analysis import config
 from wuwei_analysis.build import run as build
 from wuwei_analysis.report import compare, explore

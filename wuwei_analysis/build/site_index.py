@@ -154,6 +154,9 @@ def render_index(manifest: dict[str, Any]) -> str:
         }
         for lang in langs
     ]
+    codes = dict.fromkeys(c for c, _ in map(_place_and_year, sorted(manifest["notebooks"])) if c)
+    places = {lang: "、" if lang == "zh" else ", " for lang in config.LANGS}
+    places = {lang: sep.join(region_name(code, lang) for code in codes) for lang, sep in places.items()}
     failed = sum(1 for e in manifest["notebooks"].values() if e.get("status") != "ok")
     finished = display_time(manifest["finished_at"]) if manifest.get("finished_at") else ""
     return env.get_template("site_index.html.j2").render(
@@ -162,4 +165,5 @@ def render_index(manifest: dict[str, Any]) -> str:
         failed=failed,
         finished=finished,
         html_lang=config.HTML_LANG["zh"],
+        places=places,
     )

@@ -243,7 +243,7 @@ def comparisons_html(ctx: ReportContext) -> Markup:
     if not sentences:
         return html.paragraph(reference.label_group("compare", ctx.lang)["none"].format(
             region=ctx.region_name, year=ctx.year))  # fmt: skip
-    return Markup("").join(Markup("<p>") + s + Markup("</p>") for s in sentences)
+    return Markup("").join(html.paragraph(s) for s in sentences)
 
 
 def measures_html(ctx: ReportContext) -> Markup:
@@ -305,7 +305,7 @@ def show_comparisons(ctx: ReportContext) -> list[Path]:
     if not sentences and not drawn:
         body = html.paragraph(text["none"].format(region=ctx.region_name, year=ctx.year))
     else:
-        body = Markup("").join(Markup("<p>") + s + Markup("</p>") for s in sentences)
+        body = Markup("").join(html.paragraph(s) for s in sentences)
     html.display_html(html.section_html("comparisons", text["section"], body))
     charts_module.save_charts(drawn, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year)
     for chart in drawn:

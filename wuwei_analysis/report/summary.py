@@ -299,7 +299,7 @@ def since_last_year_html(ctx: SummaryContext) -> Markup:
         + commentary.cite([change.earlier["source_id"], change.later["source_id"]], ctx.numbers)
         for change in changes
     ]
-    return Markup("").join(Markup("<p>") + item + Markup("</p>") for item in items)
+    return Markup("").join(html.paragraph(item) for item in items)
 
 
 def show_since_last_year(ctx: SummaryContext) -> None:
