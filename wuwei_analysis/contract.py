@@ -59,11 +59,23 @@ INDICATORS = (
         "status", str, "achieved, planned, cumulative, in_progress, or unstated when the source does not say"
     ),
     Column(
+        "period",
+        str,
+        "What time the figure covers: year (the calendar year), year_to_date (今年以来), as_of (截至目前), "
+        "cumulative (累计), undated (a stock the source gives no date for); data/reference/periods.csv",
+        needed=False,  # data from before periods were recorded reads as "year"
+    ),
+    Column(
+        "period_date", str, "For as_of: the date the figure stands at; empty when not recorded", needed=False
+    ),
+    Column("period_start", str, "For cumulative: when counting began; empty when not recorded", needed=False),
+    Column(
         "value_as_written",
         str,
         "The figure exactly as the raw table (and the source) writes it",
         needed=False,
     ),
+    Column("unit_as_written", str, "The unit word as the source writes it (130家 stays 家)", needed=False),
     Column("source_id", str, "Id of the source in sources.*"),
     Column("quote", str, "The short clause of the source that states the figure"),
     Column("source_file", str, "Raw file the row came from", needed=False),
@@ -74,6 +86,12 @@ MEASURES = (
     Column("region_code", str),
     Column("region_zh", str),
     Column("region_en", str),
+    Column(
+        "year",
+        int,
+        "Year the measure belongs to (the source's year when the raw table leaves it blank)",
+        needed=False,  # measures processed before they had a year belong to every year
+    ),
     Column("name_zh", str),
     Column("name_en", str),
     Column("description_zh", str, needed=False),
@@ -86,6 +104,10 @@ MEASURES = (
 SOURCES = (
     Column("source_id", str),
     Column("title", str),
+    Column("title_en", str, "English title; our own translation unless the source gives one", needed=False),
+    Column("publisher", str, "Publisher as it names itself; empty when not recorded", needed=False),
+    Column("published", str, "Date of publication; empty when not recorded (never guessed)", needed=False),
+    Column("url", str, "Address of the published source; empty when not recorded", needed=False),
     *(Column(name, str, needed=False) for name in ("authors", "year", "kind", "language", "file", "sha256")),
 )
 TABLES = {"indicators": INDICATORS, "measures": MEASURES, "sources": SOURCES}
@@ -120,6 +142,7 @@ def _checks() -> dict[str, list[pa.Check]]:
         "year": [pa.Check.in_range(EARLIEST_YEAR, LATEST_YEAR)],
         "qualifier": [pa.Check.isin(list(reference.qualifiers()))],
         "status": [pa.Check.isin(list(reference.statuses()))],
+        "period": [pa.Check.isin(list(reference.periods()))],
         **{
             name: filled
             for name in ("name_zh", "name_en", "region_zh", "region_en", "unit", "source_id", "quote")
@@ -137,7 +160,7 @@ def schema(table: str) -> pa.DataFrameSchema:
         {
             c.name: pa.Column(c.dtype, checks.get(c.name, []), nullable=c.nullable)
             for c in TABLES[table]
-            if c.needed
+            if c.needed or c.name in checks
         },
         unique=INDICATOR_KEY if table == "indicators" else None,
         strict=False,
@@ -150,6 +173,12 @@ def data_dictionary(indicators: pd.DataFrame) -> pd.DataFrame:
     rows = [
         {"kind": "column", "name": name, "description": text, "unit": "", "theme": ""}
         for name, text in descriptions("indicators").items()
+    ]
+    rows += [
+        {"kind": f"{table}_column", "name": c.name, "description": c.description, "unit": "", "theme": ""}
+        for table in ("measures", "sources")
+        for c in TABLES[table]
+        if c.description
     ]
     first = indicators.drop_duplicates("indicator_id").astype(
         {c: str for c in ("indicator_id", "name_zh", "name_en", "unit", "theme")}

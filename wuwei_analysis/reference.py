@@ -371,3 +371,30 @@ def label_group(group: str, lang: str, reference_dir: Path = config.REFERENCE_DI
 def label_list(key: str, lang: str, reference_dir: Path = config.REFERENCE_DIR) -> tuple[str, ...]:
     """A label that lists several items (table headings), split on ``|``."""
     return _split(labels(lang, reference_dir)[key])
+
+
+@lru_cache(maxsize=8)
+def periods(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, dict[str, str]]:
+    """period id → {name_zh, name_en, date_column} (``periods.csv``): what time a figure covers."""
+    return {r["period"]: r for r in _rows("periods.csv", reference_dir)}
+
+
+@lru_cache(maxsize=8)
+def period_lookup(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
+    """Period ids, names and aliases → period id."""
+    lookup: dict[str, str] = {}
+    for r in _rows("periods.csv", reference_dir):
+        for alias in (r["period"], r["name_zh"], r["name_en"], *_split(r["aliases"])):
+            lookup[_key(alias)] = r["period"]
+    return lookup
+
+
+def period_name(period: str, lang: str, date: str = "", reference_dir: Path = config.REFERENCE_DIR) -> str:
+    """A period in words, with its date where known: ``截至目前`` / ``as of 2025-06``, ``累计（2021年起）``."""
+    row = periods(reference_dir).get(period)
+    name = row[f"name_{lang}"] if row else period
+    if not date:
+        return name
+    if period == "as_of":
+        return f"截至{date}" if lang == "zh" else f"as of {date}"
+    return f"{name}（{date}起）" if lang == "zh" else f"{name} since {date}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wuwei_analysis import config, errors
-from wuwei_analysis.build import inputs
+from wuwei_analysis.build import inputs, slices
 from wuwei_analysis.build.folders import SNAPSHOTS_NAME
 from wuwei_analysis.build.manifest import Entry
 from wuwei_analysis.build.options import BuildOptions
@@ -51,7 +51,7 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Job:
-    """One notebook × language in this build, and what the build will do with it."""
+    """One notebook × language × place and year in this build, and what the build will do with it."""
 
     number: int
     theme: str
@@ -63,14 +63,20 @@ class Job:
     key: str  # hash of all of them
     action: str = "skip"  # "run", "skip" or "fail" (cannot run)
     reason: str = ""
+    part: slices.Slice = slices.Slice(config.DEFAULT_REGION, config.DEFAULT_YEAR)  # its place and year
 
     @property
     def id(self) -> str:
-        return f"{self.lang}/{self.theme}"
+        return f"{self.folder}/{self.theme}"
+
+    @property
+    def folder(self) -> str:
+        """Where the report is published, relative to ``reports/``: ``zh/620600/2025``."""
+        return self.part.folder(self.lang)
 
     @property
     def label(self) -> str:
-        return f"{self.theme}/{self.lang}"
+        return f"{self.part.region}/{self.part.year}/{self.theme}/{self.lang}"
 
 
 # --- notebooks -----------------------------------------------------------------------------
@@ -157,44 +163,45 @@ def plan(
     options: BuildOptions,
     processed: Path,
     reports: Path,
+    parts: list[slices.Slice],
 ) -> list[Job]:
-    """One :class:`Job` per selected theme × language, each with its decision and reason."""
-    build_values = {"region": options.region, "year": options.year, **options.parameters}
+    """One :class:`Job` per place and year × theme × language, each with its decision and reason."""
     previous_dir = str(reports / SNAPSHOTS_NAME / found.previous_version) if found.previous_version else ""
     jobs = []
-    for theme in options.themes:
+    for part, theme, lang in ((p, t, lang) for p in parts for t in options.themes for lang in options.langs):
         notebook = notebooks[theme]
         declared = notebook.parameters
-        for lang in options.langs:
-            key_parameters = {"theme": theme, "lang": lang, **build_values}
-            key_parameters = {k: v for k, v in key_parameters.items() if k in declared}
-            passed = dict(key_parameters)
-            if "processed_dir" in declared:
-                passed["processed_dir"] = str(processed)
-            if "previous_dir" in declared:
-                passed["previous_dir"] = previous_dir
-            components = {
-                "notebook": notebook.hash,
-                "data": found.data.version if theme == config.SUMMARY else found.data.theme_hash(theme),
-                "library": found.library,
-                "reference": found.reference,
-                "parameters": sha256_json(key_parameters),
-                "packages": sha256_json(found.packages),
-            }
-            if "previous_dir" in declared:  # the summary's "what changed" compares with it
-                components["previous"] = found.previous_version
-            job = Job(
-                number=len(jobs) + 1,
-                theme=theme,
-                lang=lang,
-                notebook=notebook,
-                parameters=passed,
-                key_parameters=key_parameters,
-                components=components,
-                key=sha256_json(components),
-            )
-            action, reason = decide(job, entries.get(job.id), options.force, reports)
-            jobs.append(replace(job, action=action, reason=reason))
+        build_values = {"region": part.region, "year": part.year, **options.parameters}
+        key_parameters = {"theme": theme, "lang": lang, **build_values}
+        key_parameters = {k: v for k, v in key_parameters.items() if k in declared}
+        passed = dict(key_parameters)
+        if "processed_dir" in declared:
+            passed["processed_dir"] = str(processed)
+        if "previous_dir" in declared:
+            passed["previous_dir"] = previous_dir
+        components = {
+            "notebook": notebook.hash,
+            "data": slices.slice_hash(found.data, theme, part),
+            "library": found.library,
+            "reference": found.reference,
+            "parameters": sha256_json(key_parameters),
+            "packages": sha256_json(found.packages),
+        }
+        if "previous_dir" in declared:  # the summary's "what changed" compares with it
+            components["previous"] = found.previous_version
+        job = Job(
+            number=len(jobs) + 1,
+            theme=theme,
+            lang=lang,
+            part=part,
+            notebook=notebook,
+            parameters=passed,
+            key_parameters=key_parameters,
+            components=components,
+            key=sha256_json(components),
+        )
+        action, reason = decide(job, entries.get(job.id), options.force, reports)
+        jobs.append(replace(job, action=action, reason=reason))
     return jobs
 
 

@@ -320,3 +320,66 @@ def resolve_status(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
         frame, status == "", "status", "unknown status", "one of: " + ", ".join(reference.statuses())
     )
     return status, problems
+
+
+# A period's date: a year, a month or a day (the article may give any of them).
+PERIOD_DATE = r"\d{4}(-\d{2}(-\d{2})?)?"
+
+
+def resolve_period(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
+    """The period id of each row (``year`` when the column is blank or absent)."""
+    if "period" not in frame:
+        return pd.Series("year", index=frame.index), []
+    lookup = reference.period_lookup()
+    period = frame["period"].map(lambda p: lookup.get(reference.lookup_key(p), "") if p.strip() else "year")
+    hint = "one of: " + ", ".join(reference.periods()) + " (data/reference/periods.csv), or blank for year"
+    return period, problems_where(frame, period == "", "period", "unknown period", hint)
+
+
+def check_period_dates(frame: pd.DataFrame, period: pd.Series) -> list[Problem]:
+    """``period_date`` (as_of) and ``period_start`` (cumulative): a date or blank, and only for their period."""
+    problems: list[Problem] = []
+    for column, owner in (("period_date", "as_of"), ("period_start", "cumulative")):
+        if column not in frame:
+            continue
+        text = frame[column].astype(str).str.strip()
+        given = text != ""
+        problems += problems_where(
+            frame,
+            given & ~text.str.fullmatch(PERIOD_DATE),
+            column,
+            "not a date",
+            "YYYY, YYYY-MM or YYYY-MM-DD",
+        )
+        problems += problems_where(
+            frame,
+            given & (period != owner) & (period != ""),
+            column,
+            f"{column} given for a period other than {owner}",
+            f"set period to {owner}, or leave {column} blank",
+        )
+    return problems
+
+
+def unit_as_written(frame: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
+    """The unit word the source writes: the value's own (130家 → 家), else the unit cell."""
+    counter = parsed["counter"].fillna("").astype(str)
+    return counter.where(counter != "", frame["unit"].astype(str).str.strip())
+
+
+def check_source_dates(frame: pd.DataFrame) -> list[Problem]:
+    """A source's ``published`` date is a date or blank (never guessed)."""
+    if "published" not in frame:
+        return []
+    text = frame["published"].astype(str).str.strip()
+    bad = (text != "") & ~text.str.fullmatch(PERIOD_DATE)
+    return problems_where(
+        frame, bad, "published", "not a date", "YYYY-MM-DD, YYYY-MM or YYYY; blank if not recorded"
+    )
+
+
+def measure_defaults(frame: pd.DataFrame, sources: pd.DataFrame, city_code: str) -> pd.DataFrame:
+    """A measure's blank region is the city; its blank year the year of its source."""
+    frame = frame.assign(region=frame["region"].where(~blank(frame["region"]), city_code))
+    years = dict(zip(sources["source_id"], sources["year"].astype(str), strict=True))
+    return frame.assign(year=frame["year"].where(~blank(frame["year"]), frame["source_id"].map(years)))

@@ -89,6 +89,7 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
     name = relative_name(raw.path)
     lookup = reference.header_lookup(kind)
     renamed: dict[str, str] = {}
+    fatal = False  # an unknown column is reported, but the table's other columns are still checked
     for header in raw.header:
         column = lookup.get(reference.lookup_key(header))
         if column is None:
@@ -98,6 +99,7 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
             )
         elif column in renamed.values():
             problems.append(Problem(name, 1, header, header, f"second column for {column!r}"))
+            fatal = True
         else:
             renamed[header] = column
     for column in reference.columns(kind):
@@ -106,7 +108,8 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
             problems.append(
                 Problem(name, 1, column.column, "", "missing required column", f"name it one of: {aliases}")
             )
-    if any(p.file == name and p.line == 1 for p in problems):
+            fatal = True
+    if fatal:
         return None
     frame = raw.rows[list(renamed)].rename(columns=renamed)
     for column in reference.columns(kind):
@@ -158,11 +161,12 @@ def build_sources(tables: list[_Table]) -> tuple[pd.DataFrame, list[Problem]]:
     problems = checks.required_filled(frame, "sources")
     repeated = frame["source_id"].duplicated(keep="first")
     problems += checks.problems_where(frame, repeated, "source_id", "source id used twice")
+    problems += checks.check_source_dates(frame)
     return frame[contract.column_names("sources")].reset_index(drop=True), problems
 
 
 def _shared_checks(
-    frame: pd.DataFrame, kind: str, source_ids: set[str]
+    frame: pd.DataFrame, kind: str, source_ids: set[str] | None
 ) -> tuple[pd.Series, pd.DataFrame, list[Problem]]:
     """What figures and measures tables share: filled cells, theme, region, source and quote."""
     problems = checks.required_filled(frame, kind)
@@ -170,13 +174,14 @@ def _shared_checks(
     problems += found
     regions, found = checks.resolve_region(frame)
     problems += found
-    problems += checks.resolve_source(frame, source_ids)
+    if source_ids is not None:  # None: the sources table has its own problems; do not repeat them per row
+        problems += checks.resolve_source(frame, source_ids)
     problems += checks.check_quote(frame)
     return theme, regions, problems
 
 
 def build_indicators(
-    tables: list[_Table], source_ids: set[str], today: date
+    tables: list[_Table], source_ids: set[str] | None, today: date
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Figures tables → the long indicators table (one row per figure)."""
     frame = _concat(tables)
@@ -217,6 +222,9 @@ def build_indicators(
     problems += checks.check_qualifier(frame, parsed)
     status, found = checks.resolve_status(frame)
     problems += found
+    period, found = checks.resolve_period(frame)
+    problems += found
+    problems += checks.check_period_dates(frame, period)
 
     units = reference.units()
     result = pd.DataFrame(
@@ -234,7 +242,11 @@ def build_indicators(
             "unit_en": checks.lookup(unit, lambda u: units[u].name_en if u in units else ""),
             "qualifier": parsed["qualifier"],
             "status": status,
+            "period": period,
+            "period_date": frame["period_date"].str.strip(),
+            "period_start": frame["period_start"].str.strip(),
             "value_as_written": frame["value"],
+            "unit_as_written": checks.unit_as_written(frame, parsed),
             "source_id": frame["source_id"],
             "quote": frame["quote"],
             "source_file": frame["_source_file"],
@@ -246,22 +258,37 @@ def build_indicators(
     return result, problems
 
 
-def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Measures tables → named programmes per theme and region."""
+def build_measures(
+    tables: list[_Table], sources: pd.DataFrame, today: date
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Measures tables → named programmes per theme, region and year.
+
+    A blank region is the city; a blank year is the year of the measure's source.
+    """
     frame = _concat(tables)
     if frame.empty:
-        return pd.DataFrame(columns=contract.column_names("measures")), []
-    theme, regions, problems = _shared_checks(frame, "measures", source_ids)
+        return pd.DataFrame(columns=contract.column_names("measures")).astype({"year": int}), []
+    frame = checks.measure_defaults(frame, sources, config.CITY_CODE)
+    theme, regions, problems = _shared_checks(
+        frame, "measures", set(sources["source_id"]) if len(sources) else None
+    )
+    year, found = checks.resolve_year(frame.fillna({"year": ""}), today)
+    problems += found
     result = pd.DataFrame(
         {
             "theme": theme,
             **regions,
-            **{c: frame[c] for c in contract.column_names("measures") if c in frame and c != "theme"},
+            "year": year,
+            **{
+                c: frame[c]
+                for c in contract.column_names("measures")
+                if c in frame and c not in ("theme", "year")
+            },
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
     )
-    repeated = result.duplicated(["theme", "region_zh", "name_zh"], keep="first")
+    repeated = result.duplicated(["theme", "region_zh", "year", "name_zh"], keep="first")
     problems += checks.problems_where(frame, repeated, "name_zh", "measure listed twice")
     return result, problems
 
@@ -300,10 +327,10 @@ def _validate(paths: list[Path], today: date | None) -> tuple[CleanResult, list[
     tables, problems = load_tables(paths)
     sources, found = build_sources(tables["sources"])
     problems += found
-    source_ids = set(sources["source_id"])
+    source_ids = set(sources["source_id"]) if tables["sources"] else None
     indicators, found = build_indicators(tables["figures"], source_ids, today)
     problems += found
-    measures, found = build_measures(tables["measures"], source_ids)
+    measures, found = build_measures(tables["measures"], sources, today)
     problems += found
     if indicators.empty and measures.empty and not problems:
         problems.append(Problem("(raw data)", rule="no figures and no measures", hint="nothing to report"))
@@ -311,7 +338,7 @@ def _validate(paths: list[Path], today: date | None) -> tuple[CleanResult, list[
         problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column, p.rule))
         return CleanResult(indicators, measures, sources), problems
     indicators = _sort(indicators, ["indicator_id", "region_code", "region_zh", "year"])
-    measures = _sort(measures, ["region_code", "region_zh", "name_zh"])
+    measures = _sort(measures, ["region_code", "region_zh", "year", "name_zh"])
     return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True)), []
 
 
