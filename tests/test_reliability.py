@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_build import BUILD_PROCESS, THEMES, Workspace, _wait_for_line, fake_clean
+from test_build import BUILD_PROCESS, SLICE, THEMES, Workspace, _wait_for_line, fake_clean
 
 from wuwei_analysis import errors
 from wuwei_analysis.build import inputs as build_inputs
@@ -231,11 +231,14 @@ def test_notebooks_read_the_snapshot_whose_hash_the_manifest_records(tmp_path: P
     version = ws.manifest()["data_version"]
     snapshot = ws.reports / ".data" / version
     assert build_inputs.scan_processed(snapshot).version == version
-    nb = nbformat.read(ws.reports / "en" / "620600" / "2025" / "health.ipynb", as_version=4)
+    # The kept notebook names no build folder (portable.py), so the page and the manifest say
+    # which snapshot it was built from.
+    nb = nbformat.read(ws.reports / "en" / SLICE / "health.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    # The notebook ran on the snapshot; the published copy names no build-machine folder (the
-    # snapshot lies outside the project here, so it reads as the default, see build/portable.py).
-    assert str(snapshot) not in injected.source and 'processed_dir = ""' in injected.source
+    assert 'processed_dir = ""' in injected.source
+    assert ws.manifest()["notebooks"][f"en/{SLICE}/health"]["snapshot"] == version
+    page = (ws.reports / "en" / SLICE / "health.html").read_text(encoding="utf-8")
+    assert f'content="{version}" name="wuwei-data-version"' in page
     # A clean that rewrites the processed folder afterwards changes no snapshot.
     ws.set_value("health_doctors", "900")
     fake_clean(ws.raw, ws.processed)

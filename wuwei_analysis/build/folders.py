@@ -1,6 +1,7 @@
 """The layout of ``reports/`` and the two guards every write into it goes through.
 
-Layout::
+Layout (what readers open; each top-level name is a link into ``current/``, see
+:mod:`wuwei_analysis.build.edition`)::
 
     index.html                 every report per language, build time, data version, status
     manifest.json              input hashes, parameters, durations and status per notebook
@@ -11,6 +12,9 @@ Layout::
     .data/<data-hash>/         read-only snapshots of the processed data, one per data version:
                                what the notebooks read (``processed_dir``); the previous one is
                                the summary's ``previous_dir``, for "what changed"
+    current                    link to the edition readers see: ``.site/<build-id>``
+    .site/<build-id>/          editions: whole copies of the names above (unchanged files
+                               hard-linked); the current and the previous one are kept
     .staging/<build-id>/       a running build's work; removed when it ends
 """
 

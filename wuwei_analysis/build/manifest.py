@@ -37,6 +37,7 @@ class Published:
     html_sha256: str
     ipynb_sha256: str
     figures: tuple[str, ...] = ()
+    snapshot: str = ""  # the data snapshot it was built from (the page's wuwei-data-version)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,13 @@ class Entry:
         published = failure = None
         if data.get("key"):
             values = {name: data.get(name) for name in Published.__dataclass_fields__}
-            published = Published(**{**values, "figures": tuple(data.get("figures") or ())})
+            published = Published(
+                **{
+                    **values,
+                    "figures": tuple(data.get("figures") or ()),
+                    "snapshot": values["snapshot"] or "",
+                }
+            )
         if data.get("status") != "ok":
             failure = Failure(
                 error=data.get("error") or "failed",

@@ -1,9 +1,11 @@
-"""Putting a build's results on the site: reports, failed runs, figures and data editions.
+"""Putting a build's results into a new edition of the site: reports, failed runs, figures.
 
-Every finished report is published with ``os.replace`` from the build's staging folder (the
-figures, the ``.ipynb``, then the ``.html``), so a reader sees the previous report or the new
-one, never half of one. A failed run's notebook is kept under ``_failed/`` and the previous
-report stays published. :class:`Site` records each outcome in the manifest as it happens.
+Every finished report is moved with ``os.replace`` from the build's staging folder (the
+figures, the ``.ipynb``, then the ``.html``) into the edition this build assembles
+(:mod:`wuwei_analysis.build.edition`); readers see it only when the build switches
+``reports/current`` to that edition, all reports at once. A failed run's notebook is kept under
+``_failed/`` and the previous report stays in the edition. :class:`Site` records each outcome in
+the edition's manifest as it happens.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wuwei_analysis import errors
-from wuwei_analysis.build import inputs, site_index
+from wuwei_analysis.build import edition, inputs, site_index
 from wuwei_analysis.build.folders import (
     FAILED_NAME,
     INDEX_NAME,
@@ -60,6 +62,7 @@ def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
         duration_s=round(result.duration, 2),
         attempts=result.attempts,
         data_version=job.components["data"][:12],
+        snapshot=(task.html_context or {}).get("data_version", ""),
         html=html_target.relative_to(reports).as_posix(),
         ipynb=ipynb_target.relative_to(reports).as_posix(),
         html_sha256=html_sha,
@@ -144,13 +147,13 @@ def prune_snapshots(reports: Path, keep: set[str]) -> None:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def keep_worker_log(staging: Path, reports: Path) -> None:
+def keep_worker_log(staging: Path, root: Path) -> None:
     """Kernel and worker messages explain a dead kernel: keep them beside the failed runs."""
     log = staging / "workers.log"
     if log.is_file() and log.stat().st_size:
         with contextlib.suppress(OSError):
-            (reports / FAILED_NAME).mkdir(exist_ok=True)
-            os.replace(log, reports / FAILED_NAME / "workers.log")
+            (root / FAILED_NAME).mkdir(exist_ok=True)
+            os.replace(log, root / FAILED_NAME / "workers.log")
 
 
 def clear_staging(reports: Path) -> None:
@@ -165,20 +168,35 @@ def clear_staging(reports: Path) -> None:
 
 
 class Site:
-    """The reports folder as one build updates it: manifest entries, counts, the first output error.
+    """The new edition as one build assembles it: manifest entries, counts, the first output error.
 
-    Each finished run is recorded here — published, or kept as a failure — and the manifest is
-    rewritten after each, so that a report logged "ok" is a report recorded.
+    Each finished run is recorded here — published into the edition, or kept as a failure — and
+    the edition's manifest is rewritten after each. The edition is made on the first write (a
+    no-op build makes none) and becomes what readers see with :meth:`switch`.
     """
 
-    def __init__(self, reports: Path, staging: Path, manifest: Manifest, progress: Progress):
+    def __init__(self, reports: Path, staging: Path, manifest: Manifest, progress: Progress, name: str = ""):
         self.reports = reports
+        self.name = name or staging.name
+        self._root: Path | None = None
         self.staging = staging
         self.manifest = manifest
         self.progress = progress
         self.counts = {"ran": 0, "skipped": 0, "failed": 0}
         self.output_error: str | None = None
         self.total = 0  # jobs in this build, for the progress lines
+
+    @property
+    def root(self) -> Path:
+        """The folder of the new edition (assembled from the current one when first needed)."""
+        if self._root is None:
+            self._root = edition.start(self.reports, self.name)
+        return self._root
+
+    def switch(self) -> None:
+        """Make the new edition the one readers see (nothing when this build wrote nothing)."""
+        if self._root is not None:
+            edition.switch(self.reports, self.name, self.staging)
 
     def line(self, job: Job, verb: str, detail: str, attempts: int = 1) -> None:
         self.progress.job(job.number, self.total, job.label, verb, detail, attempts)
@@ -203,15 +221,15 @@ class Site:
     def _publish(self, job: Job, task: Task, result: Result) -> None:
         entries = self.manifest.entries
         old = entries.get(job.id)
-        entries[job.id] = publish(self.reports, job, task, result)
+        entries[job.id] = publish(self.root, job, task, result)
         claimed = {f for entry in entries.values() for f in entry.figures}
-        remove_stale_figures(self.reports, old.figures if old else (), claimed)
+        remove_stale_figures(self.root, old.figures if old else (), claimed)
 
     def record_failure(self, job: Job, result: Result) -> None:
         """Keep the failed run's notebook and record the failure; the previous report stays."""
         self.counts["failed"] += 1
         try:
-            kept_at = keep_failed_notebook(self.reports, job, result)
+            kept_at = keep_failed_notebook(self.root, job, result)
         except errors.OutputError as exc:
             kept_at = None
             self.output_error = self.output_error or str(exc)
@@ -233,7 +251,9 @@ class Site:
         """Mark the manifest complete; write the index first and the manifest last."""
         entries = self.manifest.entries
         status = "failed" if any(e.status != "ok" for e in entries.values()) else "ok"
+        previous = edition.current_edition(self.reports)
         self.manifest.fields.update(fields, complete=True, status=status, last_build=dict(self.counts))
+        self.manifest.fields.update(edition=self.name, previous_edition=previous)
         index = site_index.render_index(self.manifest.to_json())
         self._write(INDEX_NAME, index.encode("utf-8"))
         self.write_manifest()
@@ -243,4 +263,4 @@ class Site:
 
     def _write(self, name: str, data: bytes) -> None:
         with writing(self.reports, f"write {name}"):
-            atomic_write_bytes(self.reports / name, data, scratch=self.staging)
+            atomic_write_bytes(self.root / name, data, scratch=self.staging)

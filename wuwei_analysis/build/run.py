@@ -9,10 +9,11 @@ Safe to run unattended:
 - **Isolated failures.** A notebook that raises, runs past ``--timeout`` or kills its kernel is
   kept under ``reports/_failed/<lang>/<theme>.ipynb`` with an error banner; the previous good
   report stays published; the others carry on; the exit status is 1.
-- **Atomic.** Every run writes into ``reports/.staging/<build-id>/``; each finished report is
-  published with ``os.replace`` (:mod:`wuwei_analysis.build.publish`); the manifest and index
-  are replaced last. A build killed at any moment leaves complete files only, and the next build
-  picks up where it stopped.
+- **One switch.** Every run writes into ``reports/.staging/<build-id>/``; each finished report
+  is moved into a new edition of the site (:mod:`wuwei_analysis.build.publish`), which holds
+  every unchanged file too (hard links); the index and manifest are written into it last, then
+  ``reports/current`` is switched to it with one ``os.replace``
+  (:mod:`wuwei_analysis.build.edition`). A build killed at any moment leaves the site as it was.
 - **Nothing left running.** A watchdog (:mod:`wuwei_analysis.build.watchdog`) starts before
   the worker pool; when the build ends — finished, Ctrl-C, SIGTERM, SIGKILL — it kills the
   forkserver, the resource tracker, every worker and every kernel. SIGTERM (what cron's
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wuwei_analysis import __version__, config, errors
-from wuwei_analysis.build import inputs, plan, publish, slices
+from wuwei_analysis.build import edition, inputs, plan, publish, slices
 from wuwei_analysis.build import site_index as build_site
 from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, within, writing
 from wuwei_analysis.build.lock import build_lock
@@ -135,6 +136,7 @@ class _Build:
         self.started_at = now()
         self.pool = WorkerPool(self.staging / "workers.log")
         self.workers = 0
+        self.data_version = ""  # the snapshot the notebooks read (each page's wuwei-data-version)
 
     def run(self) -> int:
         check_options(self.options)
@@ -189,10 +191,13 @@ class _Build:
         _refuse_unreadable(found.data, self.processed)
         found, snapshot = self._snapshot(found, manifest)
         data = found.data
+        if not opts.dry_run:
+            edition.tidy(self.reports, manifest.get("previous_edition"), self.staging)
+        self.data_version = data.version
         found = replace(found, previous_version=plan.previous_version(manifest.fields, data, self.reports))
         parts = slices.choose(slices.data_slices(data), opts.regions, opts.years)
         jobs = plan.plan(notebooks, found, manifest.entries, opts, snapshot, self.reports, parts)
-        site = publish.Site(self.reports, self.staging, manifest, self.progress)
+        site = publish.Site(self.reports, self.staging, manifest, self.progress, self.build_id)
         site.total = len(jobs)
         for job in jobs:
             if job.action == "skip":
@@ -239,9 +244,10 @@ class _Build:
             or stored["data_files"] != data.files
             or not (self.reports / INDEX_NAME).is_file()
         ):
+            if failed_any:
+                publish.keep_worker_log(self.staging, site.root)
             site.finish(**_build_record(self.options, self.started, self.workers))
-        if failed_any:
-            publish.keep_worker_log(self.staging, self.reports)
+            site.switch()  # readers see the new edition from here on, all of it at once
 
         counts = site.counts
         self.progress.note(
@@ -310,7 +316,7 @@ class _Build:
         tasks: dict[str, Task] = {}
 
         def make_task(job: Job) -> Task:
-            tasks[job.id] = _task(job, self.staging, self.reports, self.options)
+            tasks[job.id] = _task(job, self.staging, self.reports, self.options, self.data_version)
             site.line(job, "run", f"({job.reason})")
             return tasks[job.id]
 
@@ -398,7 +404,7 @@ def _build_record(options: BuildOptions, started: float, workers: int) -> dict[s
     }
 
 
-def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task:
+def _task(job: Job, staging: Path, reports: Path, options: BuildOptions, snapshot: str = "") -> Task:
     """The worker's task for a job: run in its own staging folder, published from there."""
     task_dir = staging / "runs" / f"{job.lang}-{job.part.region}-{job.part.year}-{job.theme}"
     parameters = dict(job.parameters)
@@ -413,6 +419,7 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task
         build_site.display_time(built_at),
         job.components["data"][:12],
     )
+    context["data_version"] = snapshot  # the page's <meta name="wuwei-data-version">
     return Task(
         theme=job.theme,
         lang=job.lang,
