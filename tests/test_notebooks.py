@@ -168,7 +168,11 @@ def _ok(run: Run) -> None:
 
 def test_committed_notebooks_have_no_outputs_or_execution_counts():
     paths = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    assert {p.name for p in paths} == {"theme.ipynb", "summary.ipynb", "extract.ipynb"}  # one notebook serves every theme
+    assert {p.name for p in paths} == {
+        "theme.ipynb",
+        "summary.ipynb",
+        "extract.ipynb",
+    }  # one notebook serves every theme
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:

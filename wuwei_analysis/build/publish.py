@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import errors
+from wuwei_analysis import errors, site_paths
 from wuwei_analysis.build import inputs, site_index
 from wuwei_analysis.build.folders import (
     EDITIONS_NAME,
@@ -203,15 +203,21 @@ class Site:
         fields = self.manifest.fields
         keep = {fields.get("data_version") or ""}
         rotate_editions(self.reports, processed, self.staging, version, keep)
+        self.publish_data(processed)
         fields["previous_data_version"] = fields.get("data_version") or None
         fields["data_version"] = version
+
+    def publish_data(self, processed: Path) -> None:
+        """The processed CSVs beside the site (``data/``), linked from the landing page."""
+        for path in sorted(processed.glob("*.csv")):
+            self._write(site_paths.data_path(path.name), path.read_bytes())
 
     def finish(self, **fields: Any) -> None:
         """Mark the manifest complete; write the index first and the manifest last."""
         entries = self.manifest.entries
         status = "failed" if any(e.status != "ok" for e in entries.values()) else "ok"
         self.manifest.fields.update(fields, complete=True, status=status, last_build=dict(self.counts))
-        index = site_index.render_index(self.manifest.to_json())
+        index = site_index.render_index(self.manifest.to_json(), self.reports / site_paths.DATA_DIR)
         self._write(INDEX_NAME, index.encode("utf-8"))
         self.write_manifest()
 

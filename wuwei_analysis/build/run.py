@@ -315,6 +315,9 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task
         options.year,
         build_site.display_time(built_at),
         job.components["data"][:12],
+        pages=[
+            (lang, options.region, options.year, theme) for lang in options.langs for theme in options.themes
+        ],
     )
     return Task(
         theme=job.theme,

@@ -88,6 +88,9 @@ def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
         number = f"{number}至{high}" if lang == "zh" else f"{number}–{high}"
     if unit_id == "ratio":
         number = f"1:{number}"
+    written = str(row.get("value_as_written") or "")
+    if lang == "zh" and unit and qualifier == "exact" and unit_id not in ("percent", "ratio") and written:
+        return written  # the source's own counter word: 15家 stays 家, not the canonical 所
     if lang == "zh":
         position, word = reference.qualifier_words().usual.get(qualifier, ("", ""))
         after = word if position == "suffix" and word in _AFTER_UNIT_WORDS else ""
@@ -125,8 +128,12 @@ def format_calculated(figure: Calculated, lang: str) -> str:
 
 def marked(figure: Calculated, lang: str) -> Markup:
     """A calculated figure's text, marked as calculated; its definition shows on hover."""
-    return Markup('<span class="wuwei-calculated" title="{}">{}</span>').format(
-        getattr(figure, f"definition_{lang}"), format_calculated(figure, lang)
+    return Markup(
+        '<span class="wuwei-calculated" title="{}">{}</span><span class="calc-mark">{}</span>'
+    ).format(
+        getattr(figure, f"definition_{lang}"),
+        format_calculated(figure, lang),
+        reference.labels(lang)["page.calculated_mark"],
     )
 
 
@@ -348,6 +355,11 @@ def build_commentary(
     numbers = numbers if numbers is not None else source_numbers(indicators, measures)
     facts = facts_from(in_report_order(indicators, theme), lang, region_zh, numbers)
     themes = reference.themes()
+    groups = groups_from(
+        facts, theme, lang, numbers, calculate(indicators, catalogue.load().calculated(theme))
+    )
+    grouped = {f.indicator_id for g in groups.values() for f in g.facts}
+    others = [f for f in facts if f.indicator_id not in grouped]
     context = {
         "lang": lang,
         "theme": theme,
@@ -355,9 +367,9 @@ def build_commentary(
         "region": region_name,
         "year": year,
         "facts": facts,
-        "groups": groups_from(
-            facts, theme, lang, numbers, calculate(indicators, catalogue.load().calculated(theme))
-        ),
+        "groups": groups,
+        "others": others,
+        "others_cite": cite((f.source_id for f in others), numbers),
         "measures": measures_from(measures, lang, region_zh, numbers),
         "measures_cite": cite(measures["source_id"] if len(measures) else [], numbers),
         "fmt": lambda value: format_number(value, lang),

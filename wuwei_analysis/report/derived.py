@@ -16,7 +16,7 @@ import pandas as pd
 from wuwei_analysis import reference
 from wuwei_analysis.catalogue import Indicator
 
-DECIMALS = {"share": 1}  # places a result keeps when written (else 2, as any figure)
+DECIMALS = {"share": 1, "ratio": 1}  # places a result keeps when written (else 2, as any figure)
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def _source_cell(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str) -> Markup:
+def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str, lang: str = "zh") -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order.
 
     Each row's ``id`` is the target of its citation markers; ``empty`` is said when nothing is cited.
@@ -139,9 +139,10 @@ def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str
             row.get("authors", ""),
             row.get("year", ""),
             row.get("kind", ""),
-            row.get("file", ""),
-            str(_source_cell(row.get("sha256", "")))[:12],
         ]
+        title_en = _source_cell(row.get("title_en", ""))  # our translation, when the sources give one
+        if title_en and lang == "en":
+            cells[1] = Markup('{}<br><span lang="en">{} (our translation)</span>').format(cells[1], title_en)
         rows.append([_source_cell(c) for c in cells])
         ids.append(anchor(int(row["number"])))
     return table_html(headers, rows, "wuwei-sources", row_ids=ids)

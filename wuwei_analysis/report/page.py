@@ -25,9 +25,10 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import reference
+from wuwei_analysis import reference, site_paths
+from wuwei_analysis.files import atomic_write_bytes
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, html
+from wuwei_analysis.report import commentary, glossary, html
 from wuwei_analysis.report.context import (
     Context,
     cited_sources,
@@ -192,10 +193,35 @@ def figures_html(ctx: ReportContext) -> Markup:
                 statuses.get(status, {}).get(f"name_{ctx.lang}", status),
                 row.get("value_as_written", ""),
                 row["quote"],
-                commentary.cite([row["source_id"]], ctx.numbers),
             ]
         )
-    return html.table_html(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
+    table = html.table_html(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
+    return table + _table_source(ctx, ctx.indicators)
+
+
+def _table_source(ctx: ReportContext, frame: pd.DataFrame) -> Markup:
+    """One citation under a table instead of one per row."""
+    marker = commentary.cite(frame["source_id"], ctx.numbers)
+    return Markup('<p class="wuwei-table-source">{} {}</p>').format(ctx.text["table_source"], marker)
+
+
+# The columns of a page's download: the figures as the table shows them, with their provenance.
+DOWNLOAD_COLUMNS = (
+    "theme", "indicator_id", "name_zh", "name_en", "region_code", "region_zh", "region_en", "year",
+    "value", "value_high", "unit", "qualifier", "status", "value_as_written", "source_id", "quote",
+)  # fmt: skip
+
+
+def save_download(ctx: ReportContext) -> Path:
+    """Write the CSV of the page's figures where :func:`site_paths.download_path` says; its path."""
+    from wuwei_analysis.tables.write import csv_bytes
+
+    rel = site_paths.download_path(ctx.lang, ctx.region.region_code, ctx.year, ctx.theme)
+    target = Path(ctx.params.reports_dir) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame = ctx.indicators.reindex(columns=[c for c in DOWNLOAD_COLUMNS if c in ctx.indicators])
+    atomic_write_bytes(target, csv_bytes(frame))
+    return target
 
 
 def measures_html(ctx: ReportContext) -> Markup:
@@ -208,17 +234,17 @@ def measures_html(ctx: ReportContext) -> Markup:
             _place(ctx, row),
             row.get(f"description_{ctx.lang}", ""),
             row["quote"],
-            commentary.cite([row["source_id"]], ctx.numbers),
         ]
         for _, row in ctx.measures.iterrows()
     ]
-    return html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
+    table = html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
+    return table + _table_source(ctx, ctx.measures)
 
 
 def sources_html(ctx: ReportContext) -> Markup:
     """The sources the report cites; each row is the target of its citation markers."""
     return html.sources_table_html(
-        ctx.sources, reference.label_list("page.source_columns", ctx.lang), ctx.text["no_sources"]
+        ctx.sources, reference.label_list("page.source_columns", ctx.lang), ctx.text["no_sources"], ctx.lang
     )
 
 
@@ -247,11 +273,15 @@ def show_commentary(ctx: ReportContext) -> None:
 
 
 def show_figures(ctx: ReportContext) -> None:
+    save_download(ctx)
     html.display_html(_section(ctx, "figures", figures_html(ctx)))
 
 
 def show_measures(ctx: ReportContext) -> None:
     html.display_html(_section(ctx, "measures", measures_html(ctx)))
+    terms = glossary.glossary_html(ctx.indicators, ctx.measures, ctx.lang)
+    if terms:
+        html.display_html(_section(ctx, "glossary", terms))
 
 
 def show_sources(ctx: ReportContext) -> None:
