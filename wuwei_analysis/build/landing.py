@@ -47,6 +47,7 @@ def sources(frame: pd.DataFrame, lang: str) -> list[dict[str, str]]:
             {
                 "title": _text(row, "title"),
                 "title_en": title_en if lang == "en" else "",
+                "translated": words["our_translation"],  # marks title_en as our own translation
                 "authors": _text(row, "authors") or words["not_recorded"],
                 "publisher": _text(row, "publisher") or words["not_recorded"],
                 "published": _text(row, "published") or words["not_recorded"],
@@ -148,6 +149,8 @@ def sections(manifest: dict[str, Any], data_dir: Path | None) -> list[dict[str, 
                 "lang": lang,
                 "html_lang": config.HTML_LANG.get(lang, lang),
                 "words": words,
+                "lang_name": words["lang_name"],  # the link to this block from the language bar
+                "about": words["about"],
                 "sources": sources(source_rows, lang),
                 "scope": scope(indicators, measures, pages, lang),
                 "headlines": headlines(indicators, lang),

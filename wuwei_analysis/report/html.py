@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 
 STYLESHEET = config.TEMPLATES_DIR / "report" / "parts.css"
 STYLE = Markup("<style>\n{}</style>").format(Markup(STYLESHEET.read_text(encoding="utf-8")))
@@ -115,6 +115,11 @@ def table_html(
     )
 
 
+def table_source_html(text: str, marker: Markup) -> Markup:
+    """The one citation under a table (instead of one per row): ``text`` then the marker."""
+    return Markup('<p class="wuwei-table-source">{} {}</p>').format(text, marker)
+
+
 def _source_cell(value: object) -> object:
     """Blank for a missing value; a year stays 2025 when a missing one made its column float."""
     if pd.isna(value):
@@ -142,7 +147,8 @@ def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str
         ]
         title_en = _source_cell(row.get("title_en", ""))  # our translation, when the sources give one
         if title_en and lang == "en":
-            cells[1] = Markup('{}<br><span lang="en">{} (our translation)</span>').format(cells[1], title_en)
+            mark = reference.labels(lang)["landing.our_translation"]
+            cells[1] = Markup('{}<br><span lang="en">{} {}</span>').format(cells[1], title_en, mark)
         rows.append([_source_cell(c) for c in cells])
         ids.append(anchor(int(row["number"])))
     return table_html(headers, rows, "wuwei-sources", row_ids=ids)

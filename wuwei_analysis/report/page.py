@@ -25,10 +25,9 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import reference, site_paths
-from wuwei_analysis.files import atomic_write_bytes
+from wuwei_analysis import reference
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, glossary, html
+from wuwei_analysis.report import commentary, download, glossary, html
 from wuwei_analysis.report.context import (
     Context,
     cited_sources,
@@ -202,26 +201,14 @@ def figures_html(ctx: ReportContext) -> Markup:
 def _table_source(ctx: ReportContext, frame: pd.DataFrame) -> Markup:
     """One citation under a table instead of one per row."""
     marker = commentary.cite(frame["source_id"], ctx.numbers)
-    return Markup('<p class="wuwei-table-source">{} {}</p>').format(ctx.text["table_source"], marker)
-
-
-# The columns of a page's download: the figures as the table shows them, with their provenance.
-DOWNLOAD_COLUMNS = (
-    "theme", "indicator_id", "name_zh", "name_en", "region_code", "region_zh", "region_en", "year",
-    "value", "value_high", "unit", "qualifier", "status", "value_as_written", "source_id", "quote",
-)  # fmt: skip
+    return html.table_source_html(ctx.text["table_source"], marker)
 
 
 def save_download(ctx: ReportContext) -> Path:
-    """Write the CSV of the page's figures where :func:`site_paths.download_path` says; its path."""
-    from wuwei_analysis.tables.write import csv_bytes
-
-    rel = site_paths.download_path(ctx.lang, ctx.region.region_code, ctx.year, ctx.theme)
-    target = Path(ctx.params.reports_dir) / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    frame = ctx.indicators.reindex(columns=[c for c in DOWNLOAD_COLUMNS if c in ctx.indicators])
-    atomic_write_bytes(target, csv_bytes(frame))
-    return target
+    """Write the CSV of the page's figures (see :mod:`~wuwei_analysis.report.download`); its path."""
+    return download.save_download(
+        ctx.indicators, ctx.params.reports_dir, ctx.lang, ctx.region.region_code, ctx.year, ctx.theme
+    )
 
 
 def measures_html(ctx: ReportContext) -> Markup:
