@@ -8,6 +8,7 @@ name is a dollar sign.
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -74,18 +75,60 @@ class Chart:
     fig: Figure
     indicator_ids: tuple[str, ...]
     paths: list[Path] = field(default_factory=list)
+    alt: str = ""  # the chart in words, numbers included: the image's alt text
+
+    @property
+    def description(self) -> str:
+        return self.alt or self.title
 
 
 # ---------------------------------------------------------------- text
 
 
+def theme_color(theme: str) -> str:
+    """The one colour of a theme on every chart of the site (themes in ``themes.csv`` order)."""
+    from wuwei_analysis import reference
+
+    ids = reference.theme_ids()
+    return PALETTE[ids.index(theme) % len(PALETTE)] if theme in ids else PALETTE[-1]
+
+
+def tint(color: str, amount: float = 0.45) -> str:
+    """``color`` mixed with white (``amount`` of white): the lighter bars beside a highlighted one."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def _words(text: str) -> list[str]:
+    """Chinese text cut into words (jieba), so a line never breaks inside 小区 or 医共体."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.cut(text, HMM=False) if w]
+
+
 def wrap(text: str, lang: str, width: int | None = None) -> str:
+    """Lines of at most about ``width`` characters, broken between words in either language."""
     width = width or WRAP[lang]
     if lang == "en" or not re.search(r"[\u3400-\u9fff]", text):
         return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
-    lines = -(-len(text) // width)  # balanced lines: 组建紧密型 / 县域医共体, not 组建紧密型县域医共 / 体
-    per = -(-len(text) // lines) if lines else width
-    return "\n".join(text[i : i + per] for i in range(0, len(text), per))
+    if len(text) <= width:
+        return text
+    words = _words(text)
+    ends = list(itertools.accumulate(len(w) for w in words))[:-1]  # where a line may break
+    for lines in range(-(-len(text) // width), len(words) + 1):
+        best = None
+        for cuts in itertools.combinations(ends, lines - 1):  # the fewest, most even lines
+            edges = (0, *cuts, len(text))
+            longest = max(b - a for a, b in itertools.pairwise(edges))
+            if best is None or longest < best[0]:
+                best = (longest, edges)
+        if best is not None and best[0] <= width + 2:
+            edges = best[1]
+            return "\n".join(text[a:b] for a, b in itertools.pairwise(edges))
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))  # one very long word
 
 
 def draw_text(target: Figure | Axes, x: float, y: float, s: str, **kwargs) -> None:
@@ -126,9 +169,11 @@ def finish(fig: Figure, title: str, subtitle: str, source: str) -> None:
 # ---------------------------------------------------------------- bars and cards
 
 
-def bars(ax: Axes, labels: list[str], values: list[float], texts: list[str], highlight: int | None) -> None:
+def bars(ax: Axes, labels: list[str], values: list[float], texts: list[str], highlight: int | None,
+         color: str = PALETTE[0]) -> None:  # fmt: skip
+    """Horizontal bars in ``color``; the ``highlight`` bar full strength, the others lighter."""
     positions = list(range(len(values)))[::-1]  # first row on top
-    colors = [PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(values))]
+    colors = [color if highlight is None or i == highlight else tint(color) for i in range(len(values))]
     ax.barh(positions, values, color=colors, height=0.6)
     ax.set_yticks(positions, labels)
     top = max(values) if values and max(values) > 0 else 1.0

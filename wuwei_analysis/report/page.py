@@ -251,7 +251,7 @@ def show_charts(ctx: ReportContext) -> list[Path]:
         return []
     html.display_html(_section(ctx, "charts", Markup("")))
     for chart in chart_list:
-        html.display_png(next(p for p in chart.paths if p.suffix == ".png"), chart.title)
+        html.display_png(next(p for p in chart.paths if p.suffix == ".png"), chart.description)
     return [p for chart in chart_list for p in chart.paths]
 
 

@@ -30,8 +30,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from wuwei_analysis import config, reference
+from wuwei_analysis.report import chart_style, commentary, html
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, html
 from wuwei_analysis.report.changes import CHANGES, COMPARED, compare, load_previous
 from wuwei_analysis.report.context import (
     Context,
@@ -148,9 +148,12 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
         region_name=ctx.region_name,
         year=ctx.year,
         sources=ctx.sources,
+        colors=[chart_style.theme_color(theme) for theme, _ in panels],  # the themes' own colours
     )
     ids = tuple(i for _, rows in panels for i in rows["indicator_id"])
-    return charts_module.Chart(CHART_NAME, title, fig, ids)
+    rows = pd.concat([rows for _, rows in panels])
+    alt = charts_module.describe(title, rows, ctx.lang, ctx.region.region_zh)
+    return charts_module.Chart(CHART_NAME, title, fig, ids, alt=alt)
 
 
 def save_headlines(ctx: SummaryContext) -> list[Path]:
@@ -300,7 +303,8 @@ def show_headlines(ctx: SummaryContext) -> list[Path]:
         html.display_html(_section(ctx, "headlines", html.paragraph(_fill(ctx, "no_chart"))))
         return []
     html.display_html(_section(ctx, "headlines", Markup("")))
-    html.display_png(next(p for p in paths if p.suffix == ".png"), ctx.text["chart_title"])
+    description = ctx.chart.description if ctx.chart is not None else ctx.text["chart_title"]
+    html.display_png(next(p for p in paths if p.suffix == ".png"), description)
     return paths
 
 
