@@ -301,3 +301,11 @@ def test_report_modules_leave_html_to_html_py_and_never_import_build(module):
     }
     assert not [m for m in imported if m.startswith("wuwei_analysis.build")]
     assert module == "page.py" or "wuwei_analysis.report.page" not in imported
+
+
+def test_english_pages_show_our_translation_of_a_quote_marked_as_ours():
+    cell = str(html.quote_html("累计新建46个城市小游园", "46 <b>pocket</b> parks built in all", "en"))
+    assert '<span lang="zh-Hans">累计新建46个城市小游园</span>' in cell
+    assert "46 &lt;b&gt;pocket&lt;/b&gt; parks built in all (our translation)" in cell
+    assert html.quote_html("累计新建46个城市小游园", "46 parks", "zh") == "累计新建46个城市小游园"
+    assert html.quote_html("累计新建46个城市小游园", float("nan"), "en") == "累计新建46个城市小游园"

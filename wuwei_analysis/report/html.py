@@ -115,6 +115,17 @@ def table_html(
     )
 
 
+def quote_html(quote: object, quote_en: object, lang: str) -> Markup | str:
+    """A quote cell: the source's words; on English pages also our translation, marked as ours."""
+    translation = "" if quote_en is None or pd.isna(quote_en) else str(quote_en).strip()
+    if lang != "en" or not translation:
+        return str(quote)
+    mark = reference.labels(lang)["landing.our_translation"]
+    return Markup('<span lang="{}">{}</span><br><span class="wuwei-translation">{} {}</span>').format(
+        config.HTML_LANG["zh"], quote, translation, mark
+    )
+
+
 def table_source_html(text: str, marker: Markup) -> Markup:
     """The one citation under a table (instead of one per row): ``text`` then the marker."""
     return Markup('<p class="wuwei-table-source">{} {}</p>').format(text, marker)

@@ -191,7 +191,7 @@ def figures_html(ctx: ReportContext) -> Markup:
                 commentary.format_value(row, ctx.lang),
                 statuses.get(status, {}).get(f"name_{ctx.lang}", status),
                 row.get("value_as_written", ""),
-                row["quote"],
+                html.quote_html(row["quote"], row.get("quote_en", ""), ctx.lang),
             ]
         )
     table = html.table_html(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
@@ -220,7 +220,7 @@ def measures_html(ctx: ReportContext) -> Markup:
             row[f"name_{ctx.lang}"],
             _place(ctx, row),
             row.get(f"description_{ctx.lang}", ""),
-            row["quote"],
+            html.quote_html(row["quote"], row.get("quote_en", ""), ctx.lang),
         ]
         for _, row in ctx.measures.iterrows()
     ]
