@@ -231,7 +231,7 @@ def build_indicators(
             "value_as_written": frame["value"],
             "source_id": frame["source_id"],
             "quote": frame["quote"],
-            "quote_en": frame["quote_en"] if "quote_en" in frame else "",
+            "quote_en": frame.get("quote_en", ""),
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
@@ -252,7 +252,7 @@ def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataF
             "theme": theme,
             **regions,
             **{c: frame[c] for c in contract.column_names("measures") if c in frame and c != "theme"},
-            "quote_en": frame["quote_en"] if "quote_en" in frame else "",
+            "quote_en": frame.get("quote_en", ""),
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
