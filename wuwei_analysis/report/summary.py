@@ -257,11 +257,13 @@ def _side(row: pd.Series, side: str, lang: str) -> str:
 
 
 def changes_html(ctx: SummaryContext) -> Markup:
-    """New, changed and removed figures since the previous build, or why there are none."""
-    if ctx.changes is None:
-        return html.paragraph(ctx.text["no_previous"])
-    if ctx.changes.empty:
-        return html.paragraph(_fill(ctx, "no_changes"))
+    """Figures revised since the last publication; empty when none were (or nothing was published).
+
+    Whether an earlier build exists is a detail of the build, not news for a reader: the
+    manifest keeps it, the page says nothing.
+    """
+    if ctx.changes is None or ctx.changes.empty:
+        return Markup("")
     counts = {change: int((ctx.changes["change"] == change).sum()) for change in CHANGES}
     rows = [
         [
@@ -317,7 +319,10 @@ def show_measures(ctx: SummaryContext) -> None:
 
 
 def show_changes(ctx: SummaryContext) -> None:
-    html.display_html(_section(ctx, "changes", changes_html(ctx)))
+    """Show the revised figures, if any; a page with none has no such section."""
+    body = changes_html(ctx)
+    if body:
+        html.display_html(_section(ctx, "changes", body))
 
 
 def show_sources(ctx: SummaryContext) -> None:
