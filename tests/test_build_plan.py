@@ -98,6 +98,7 @@ def test_an_unchanged_report_is_skipped(tmp_path):
         ({"data": "other data"}, "data changed"),
         ({"notebook": "other notebook"}, "notebook changed"),
         ({"library": "x", "reference": "y"}, "library code changed, reference data changed"),
+        ({"pages": "a theme or place was added"}, "the site's pages changed"),  # navigation is stale
     ],
 )
 def test_a_changed_input_reruns_and_says_which(tmp_path, change, reason):
@@ -181,3 +182,14 @@ def test_the_build_imports_nothing_posix_only_or_heavy_until_it_builds():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_site_pages_are_every_language_and_theme_of_the_build():
+    from types import SimpleNamespace
+
+    options = SimpleNamespace(langs=("zh", "en"), themes=("health", "summary"), region="620600", year=2025)
+    pages = plan.site_pages(options)
+    assert pages == [("zh", "620600", 2025, "health"), ("zh", "620600", 2025, "summary"),
+                     ("en", "620600", 2025, "health"), ("en", "620600", 2025, "summary")]  # fmt: skip
+    more = plan.site_pages(SimpleNamespace(**{**vars(options), "themes": ("health", "summary", "urban")}))
+    assert more != pages  # another theme: a different "pages" input for every page

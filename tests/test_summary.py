@@ -465,7 +465,7 @@ def test_summary_runs_end_to_end_with_every_section_and_a_chart(runs):
     _ok(run)
     assert re.findall(r"<h2>(.*?)</h2>", _html(run)) == list(HEADINGS["en"])
     assert len(_rows(_section(run, "figures"))) == int((runs.indicators["year"] == 2025).sum())
-    assert "1 new, 1 changed and 1 removed" in _text(_section(run, "changes"))
+    assert "1 new, 1 revised and 1 removed" in _text(_section(run, "changes"))
     assert _images(run) >= 1
     figures_dir = config.figures_dir(run.reports_dir, "en")
     assert (figures_dir / "summary_headlines.png").is_file() and (

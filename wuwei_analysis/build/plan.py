@@ -35,7 +35,16 @@ CHANGE_NAMES = {
     "parameters": "parameters changed",
     "packages": "package versions changed",
     "previous": "previous edition changed",
+    "pages": "the site's pages changed",
 }
+
+
+def site_pages(options: BuildOptions) -> list[tuple[str, str, int, str]]:
+    """The pages of this build as (lang, region, year, theme); every page's navigation links them.
+
+    They are an input of every page: adding a theme or a place re-renders the others' navigation.
+    """
+    return [(lang, options.region, options.year, theme) for lang in options.langs for theme in options.themes]
 
 
 @dataclass(frozen=True)
@@ -180,6 +189,7 @@ def plan(
                 "reference": found.reference,
                 "parameters": sha256_json(key_parameters),
                 "packages": sha256_json(found.packages),
+                "pages": sha256_json(site_pages(options)),
             }
             if "previous_dir" in declared:  # the summary's "what changed" compares with it
                 components["previous"] = found.previous_version
