@@ -162,7 +162,9 @@ def test_short_columns_stay_on_one_line_and_long_ones_wrap():
     latin_ok = "x" * int(html.NOWRAP_EM / 0.55)  # 21 letters: 11.55 em
     latin_over = latin_ok + "x"
     table = html.table_html(("A", "B", "C", "D"), [[limit_cjk, over_cjk, latin_ok, latin_over]], "t")
-    nowrap = [bool(re.match(r'<td class="wuwei-nowrap">', c)) for c in re.findall(r"<td[^>]*>", str(table))]
+    nowrap = [
+        bool(re.match(r'<td class="wuwei-nowrap"[ >]', c)) for c in re.findall(r"<td[^>]*>", str(table))
+    ]
     assert nowrap == [True, False, True, False]
     assert str(table).count('<th class="wuwei-nowrap">') == 2
 
@@ -309,3 +311,9 @@ def test_english_pages_show_our_translation_of_a_quote_marked_as_ours():
     assert "46 &lt;b&gt;pocket&lt;/b&gt; parks built in all (our translation)" in cell
     assert html.quote_html("累计新建46个城市小游园", "46 parks", "zh") == "累计新建46个城市小游园"
     assert html.quote_html("累计新建46个城市小游园", float("nan"), "en") == "累计新建46个城市小游园"
+
+
+def test_each_cell_carries_its_column_header_for_the_phone_layout():
+    table = str(html.table_html(["Indicator", "Value"], [["Nurses", "985 nurses"]], "wuwei-figures"))
+    assert '<td data-label="Indicator">Nurses</td>' in table.replace(' class="wuwei-nowrap"', "")
+    assert 'data-label="Value"' in table

@@ -84,15 +84,23 @@ def _short_columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     }
 
 
-def _cell(tag: str, value: object, short: bool) -> Markup:
-    if short:
-        return Markup('<{0} class="wuwei-nowrap">{1}</{0}>').format(Markup(tag), value)
-    return Markup("<{0}>{1}</{0}>").format(Markup(tag), value)
+def _cell(tag: str, value: object, short: bool, label: object = None) -> Markup:
+    """A cell; ``label`` (its column's header) names it when a phone shows each row as a card."""
+    attrs = Markup(' class="wuwei-nowrap"') if short else Markup("")
+    if label is not None:
+        attrs += Markup(' data-label="{}"').format(
+            Markup(label).striptags() if isinstance(label, Markup) else label
+        )
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), attrs, value)
 
 
-def _row(cells: Sequence[object], short: set[int], row_id: str | None = None) -> Markup:
+def _row(
+    cells: Sequence[object], short: set[int], row_id: str | None = None, headers: Sequence[str] = ()
+) -> Markup:
     start = Markup('<tr id="{}">').format(row_id) if row_id else Markup("<tr>")
-    return start + Markup("").join(_cell("td", c, i in short) for i, c in enumerate(cells)) + Markup("</tr>")
+    labels = list(headers) + [None] * (len(cells) - len(headers))
+    body = Markup("").join(_cell("td", c, i in short, labels[i]) for i, c in enumerate(cells))
+    return start + body + Markup("</tr>")
 
 
 def table_html(
@@ -109,7 +117,9 @@ def table_html(
     short = _short_columns(headers, rows)
     head = Markup("").join(_cell("th", h, i in short) for i, h in enumerate(headers))
     ids = list(row_ids) if row_ids is not None else [None] * len(rows)
-    body = Markup("").join(_row(cells, short, row_id) for cells, row_id in zip(rows, ids, strict=True))
+    body = Markup("").join(
+        _row(cells, short, row_id, headers) for cells, row_id in zip(rows, ids, strict=True)
+    )
     return Markup('<table class="wuwei-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
         css, head, body
     )
