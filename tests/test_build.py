@@ -200,7 +200,15 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
     entry = manifest["notebooks"]["en/urban"]
     assert entry["status"] == "ok" and entry["duration_s"] > 0
     assert Path(entry["notebook"]).name == "theme.ipynb"  # one notebook, run with theme="urban"
-    assert set(entry["inputs"]) == {"notebook", "data", "library", "reference", "parameters", "packages"}
+    assert set(entry["inputs"]) == {
+        "notebook",
+        "data",
+        "library",
+        "reference",
+        "parameters",
+        "packages",
+        "pages",
+    }
     assert entry["parameters"] == {"theme": "urban", "lang": "en", "region": "620600", "year": 2025}
     assert entry["html"] == "en/urban.html" and entry["figures"] == ["en/figures/urban.png"]
     assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]

@@ -39,12 +39,17 @@ CHANGE_NAMES = {
 }
 
 
-def site_pages(options: BuildOptions) -> list[tuple[str, str, int, str]]:
-    """The pages of this build as (lang, region, year, theme); every page's navigation links them.
+def site_pages(
+    options: BuildOptions, entries: dict[str, Entry] | None = None
+) -> list[tuple[str, str, int, str]]:
+    """The site's pages as (lang, region, year, theme): those already published and this build's.
 
-    They are an input of every page: adding a theme or a place re-renders the others' navigation.
+    Every page's navigation links them, so they are an input of every page: adding a theme or a
+    language re-renders the others' navigation, while rebuilding one theme leaves the rest alone.
     """
-    return [(lang, options.region, options.year, theme) for lang in options.langs for theme in options.themes]
+    pairs = {(lang, theme) for lang in options.langs for theme in options.themes}
+    pairs |= {(e.lang, e.theme) for e in (entries or {}).values() if e.published is not None}
+    return [(lang, options.region, options.year, theme) for lang, theme in sorted(pairs)]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Job:
     key: str  # hash of all of them
     action: str = "skip"  # "run", "skip" or "fail" (cannot run)
     reason: str = ""
+    pages: tuple[tuple[str, str, int, str], ...] = ()  # the site's pages, for the navigation (site_pages)
 
     @property
     def id(self) -> str:
@@ -171,6 +177,7 @@ def plan(
     build_values = {"region": options.region, "year": options.year, **options.parameters}
     previous_dir = str(reports / EDITIONS_NAME / found.previous_version) if found.previous_version else ""
     jobs = []
+    pages = site_pages(options, entries)
     for theme in options.themes:
         notebook = notebooks[theme]
         declared = notebook.parameters
@@ -189,7 +196,8 @@ def plan(
                 "reference": found.reference,
                 "parameters": sha256_json(key_parameters),
                 "packages": sha256_json(found.packages),
-                "pages": sha256_json(site_pages(options)),
+                # which pages exist; the place and year are already in "parameters"
+                "pages": sha256_json([[lang_, theme_] for lang_, _, _, theme_ in pages]),
             }
             if "previous_dir" in declared:  # the summary's "what changed" compares with it
                 components["previous"] = found.previous_version
@@ -202,6 +210,7 @@ def plan(
                 key_parameters=key_parameters,
                 components=components,
                 key=sha256_json(components),
+                pages=tuple(pages),
             )
             action, reason = decide(job, entries.get(job.id), options.force, reports)
             jobs.append(replace(job, action=action, reason=reason))

@@ -315,7 +315,7 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task
         options.year,
         build_site.display_time(built_at),
         job.components["data"][:12],
-        pages=plan.site_pages(options),  # the same list the job's "pages" hash was made from
+        pages=list(job.pages) or plan.site_pages(options),  # the list the job's "pages" hash was made from
     )
     return Task(
         theme=job.theme,
