@@ -5,9 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?=
 PYTEST_ARGS ?=
+# Extras installed into .venv: the test tools and JupyterLab; plus the mplfonts CJK font (~100 MB)
+# only where the system has no CJK font (Debian: apt-get install fonts-noto-cjk, see README).
+EXTRAS ?= dev,lab$(shell fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|Source Han Sans|WenQuanYi' || echo ,fonts)
+KERNEL ?= wuwei
 
 .DEFAULT_GOAL := help
-.PHONY: help install create_environment data check report test test-fast lint format bench lab clean
+.PHONY: help install create_environment data check report test test-fast lint format bench lab kernel clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-20s %s\n", $$1, $$2}'
@@ -15,7 +19,7 @@ help: ## List the targets with what they do
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the package with its test tools
@@ -53,6 +57,9 @@ bench: install ## Run the benchmarks (they print ratios against a baseline measu
 lab: install ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
+kernel: install ## Register .venv as the Jupyter kernel "wuwei" (for a shared JupyterLab; papermill -k wuwei)
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python (wuwei)"
+
 clean: ## Remove generated reports and caches (never data/raw)
-	rm -rf reports .pytest_cache .ruff_cache .hypothesis
+	rm -rf reports .scratch .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

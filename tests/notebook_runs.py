@@ -12,6 +12,7 @@ import nbformat
 import papermill
 
 from wuwei_analysis import config
+from wuwei_analysis.build import watchdog
 
 KERNEL = "python3"
 TIMEOUT = 300
@@ -27,12 +28,14 @@ class Run:
     engine: str = "papermill"  # or "nbclient": the notebook as committed, defaults only
     output: Path | None = None
     reports_dir: Path | None = None  # nbclient runs: where charts go (default: beside the output)
+    env: dict[str, str] = field(default_factory=dict)  # set in the worker, so the kernel has it too
     error: str = ""
 
 
 def execute(run: Run) -> Run:
     """Worker: execute one notebook with missing glyphs as errors; keep the output notebook."""
     os.environ["WUWEI_STRICT_GLYPHS"] = "1"
+    os.environ.update(run.env)
     try:
         if run.engine == "papermill":
             papermill.execute_notebook(
@@ -48,8 +51,8 @@ def execute(run: Run) -> Run:
             from nbclient import NotebookClient
 
             nb = nbformat.read(run.notebook, as_version=4)
-            # Defaults as committed, but charts go to the run's folder, not the checkout's reports/.
-            os.environ["WUWEI_REPORTS_DIR"] = str(run.reports_dir or run.output.parent / "reports")
+            # Defaults as committed, but charts go to the run's folder, not the checkout's scratch folder.
+            os.environ["WUWEI_SCRATCH_DIR"] = str(run.reports_dir or run.output.parent / "reports")
             try:
                 NotebookClient(
                     nb,
@@ -67,5 +70,7 @@ def execute(run: Run) -> Run:
 def execute_all(plan: list[Run], workers: int) -> dict[str, Run]:
     """Execute every run, ``workers`` at a time, each in a fresh (spawned) process."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Under a watchdog, as a build is: the pool's workers and the resource tracker it starts end
+    # with the block, so no test leaves them running (conftest checks).
+    with watchdog.watched(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return {run.key: run for run in pool.map(execute, plan)}

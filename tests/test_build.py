@@ -226,12 +226,17 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
     assert build_html.find_external_references(index) == []
 
 
-def test_the_executed_notebook_names_the_published_folder(baseline):
+def test_the_executed_notebook_names_no_build_machine_folder(baseline):
+    """Published notebooks run on the analyst's machine: blank folders (the defaults), and a re-run
+    writes its charts to the scratch folder, never into the published site."""
     root, _ = baseline
     nb = nbformat.read(root / "reports" / "en" / "health.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert f'reports_dir = "{root / "reports"}"' in injected.source
-    assert ".staging" not in json.dumps(nb)
+    assert injected.source.startswith("# Parameters")
+    assert 'reports_dir = ""' in injected.source and 'processed_dir = ""' in injected.source
+    assert nb.metadata.papermill.parameters["reports_dir"] == ""
+    text = json.dumps(nb)
+    assert ".staging" not in text and str(root) not in text and str(config.PROJ_ROOT) not in text
 
 
 def test_second_build_runs_nothing_and_writes_nothing(ws):
@@ -284,7 +289,7 @@ def test_changing_one_figure_reruns_only_that_theme_and_the_summary(ws):
     assert "Compared with the previous edition: 2 changed rows." in summary
     manifest = ws.manifest()
     assert manifest["previous_data_version"] and manifest["data_version"] != manifest["previous_data_version"]
-    assert sorted(p.name for p in (ws.reports / ".editions").iterdir()) == sorted(
+    assert sorted(p.name for p in (ws.reports / ".data").iterdir()) == sorted(
         [manifest["data_version"], manifest["previous_data_version"]]
     )
 
@@ -726,9 +731,11 @@ def test_processed_data_is_hashed_per_theme(tmp_path):
     raw.mkdir()
     (raw / "indicators.csv").write_text(RAW, encoding="utf-8")
     fake_clean(raw, out)
-    (out / "notes.md").write_text("shared by every theme\n", encoding="utf-8")
+    (out / "sources.csv").write_text("shared by every theme\n", encoding="utf-8")
+    (out / "notes.md").write_text("not a processed table: ignored\n", encoding="utf-8")
     first = build_inputs.scan_processed(out)
-    assert set(first.files) == {"indicators.csv", "indicators.parquet", "notes.md"}
+    assert set(first.files) == {"indicators.csv", "indicators.parquet", "sources.csv"}
+    assert first.ignored == ("notes.md",)
 
     (raw / "indicators.csv").write_text(
         RAW.replace("urban_parks,620600,2025,12", "urban_parks,620600,2025,13")
@@ -739,7 +746,7 @@ def test_processed_data_is_hashed_per_theme(tmp_path):
     assert second.theme_hash("urban") != first.theme_hash("urban")
     assert second.version != first.version
 
-    (out / "notes.md").write_text("changed\n", encoding="utf-8")
+    (out / "sources.csv").write_text("changed\n", encoding="utf-8")
     third = build_inputs.scan_processed(out, cache=second.files)
     assert third.theme_hash("health") != second.theme_hash("health")
 

@@ -402,3 +402,50 @@ def test_a_full_disk_while_cleaning_keeps_every_previous_processed_file(tmp_path
     assert status == 4 and "No space left on device" in err
     assert digest(case.out) == before, "a processed file was replaced by a partial write"
     assert not [p for p in case.out.iterdir() if p.name.endswith(".tmp")]
+
+
+# issue 10: safe output ------------------------------------------------------------------------
+
+
+def test_control_characters_are_shown_escaped_in_the_check_table(tmp_path, capsys):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(unit="\x1b[2J\x1b]0;pwned\x07公顷"))})
+    out = case.fails(capsys, "unknown unit")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J\\x1b]0;pwned\\x07" in out
+
+
+@pytest.mark.parametrize(
+    "char, rule", [("\x00", "NUL character in a cell"), ("\ufeff", "byte order mark (U+FEFF) inside a cell")]
+)
+def test_nul_and_a_stray_byte_order_mark_inside_a_cell_are_errors(tmp_path, capsys, char, rule):
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(name=f"城市{char}小游园"))})
+    out = case.fails(capsys, rule, "urban.csv", "指标名称")
+    assert char not in out
+
+
+def test_csv_cells_that_excel_would_run_are_neutralised_parquet_keeps_the_text(tmp_path, capsys):
+    quote = '=HYPERLINK("http://e.org","新建46个")'
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row(quote=f'"{quote.replace(chr(34), chr(34) * 2)}"'))})
+    table = case.passes(capsys)
+    assert table.at[0, "quote"] == quote  # the true text
+    text = (case.out / "indicators.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(" in text and ",=HYPERLINK(" not in text and ',"=HYPERLINK(' not in text
+
+
+def test_neutralise_formula_follows_owasp():
+    from wuwei_analysis.tables.write import neutralise_formula
+
+    for text in ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise_formula(text) == "'" + text
+    for value in ("武威", "1,437", "", 12.5, None):
+        assert neutralise_formula(value) == value
+
+
+def test_a_symlink_leaving_the_raw_folder_is_refused_not_followed(tmp_path, capsys):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    case = Case(tmp_path, {"urban.csv": csv_bytes(row())})
+    (case.raw / "passwd.csv").symlink_to(secret)
+    case.before = digest(case.raw)
+    out = case.fails(capsys, "symbolic link leading outside the raw folder", "passwd.csv")
+    assert "root:x" not in out

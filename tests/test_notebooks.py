@@ -24,6 +24,7 @@ import pytest
 from notebook_runs import Run, execute_all
 
 from wuwei_analysis import config, reference
+from wuwei_analysis.report import fonts
 
 THEMES = reference.theme_ids()
 LANGS = config.LANGS
@@ -101,6 +102,9 @@ def runs(tmp_path_factory) -> Runs:
     add("bad-yaml-lang", "health", bundled, lang=False)  # `-y "lang: no"` gives False
     add("bad-region", "education", bundled, region="999999")
     add("bad-year", "urban", bundled, year="abc")
+    if fonts.bundled_cjk_font() is not None:  # the [fonts] extra: a Regular face only, no bold
+        add("bundled-font", "urban", bundled, lang="zh")
+        plan[-1].env = {fonts.FONT_ENV: "bundled"}
 
     _default_processed()
     folder = root / "runs" / "defaults"
@@ -112,6 +116,22 @@ def runs(tmp_path_factory) -> Runs:
 
 
 # ---------------------------------------------------------------- reading outputs
+
+
+def _stderr(run: Run) -> list[str]:
+    """Every stderr stream and font warning in an executed notebook (a pink box in Lab)."""
+    nb = nbformat.read(run.output, as_version=4)
+    outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+    found = ["".join(o.get("text", "")) for o in outputs if o.get("name") == "stderr"]
+    return found + [json for json in (str(o) for o in outputs) if "findfont" in json]
+
+
+def test_no_stderr_or_font_warning_in_any_executed_theme_notebook(runs):
+    keys = [f"{theme}-{lang}" for theme in THEMES for lang in LANGS] + ["defaults"]
+    keys += ["bundled-font"] if "bundled-font" in runs.runs else []
+    for key in keys:
+        assert not runs[key].error, (key, runs[key].error)
+        assert _stderr(runs[key]) == [], key
 
 
 def _outputs(run: Run) -> list[dict]:
@@ -129,7 +149,9 @@ def _html(run: Run) -> str:
 
 
 def _section(run: Run, name: str) -> str:
-    match = re.search(rf'<section class="wuwei-report wuwei-{name}">(.*?)</section>', _html(run), re.DOTALL)
+    match = re.search(
+        rf'<section class="wuwei-report wuwei-{name}"[^>]*>(.*?)</section>', _html(run), re.DOTALL
+    )
     assert match, f"{run.key}: no {name} section"
     return match.group(1)
 

@@ -123,10 +123,10 @@ def test_allowed_years_come_from_the_data(tmp_path):
 
 def test_empty_folders_mean_the_config_defaults(processed, monkeypatch, tmp_path):
     monkeypatch.setattr(config, "PROCESSED_DATA_DIR", processed)
-    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    monkeypatch.setattr(config, "SCRATCH_DIR", tmp_path / "scratch")
     result = _validate(processed, processed_dir="", reports_dir="")
     assert result.processed_dir == processed
-    assert result.reports_dir == tmp_path / "reports"
+    assert result.reports_dir == tmp_path / "scratch"  # an interactive run never writes into reports/
 
 
 def test_processed_dir_must_be_a_processed_folder(processed, tmp_path):

@@ -39,9 +39,13 @@ DISTRIBUTIONS = {
 }
 # Declared and needed, though no module imports them.
 NOT_IMPORTED = {
-    "runtime": {"mplfonts", "ipykernel", "jupyterlab"},  # a font resource, the kernel, the analyst's UI
+    "runtime": {"ipykernel"},  # the kernel papermill starts
+    "lab": {"jupyterlab"},  # the analyst's UI
+    "fonts": {"mplfonts"},  # a font file, loaded by path
     "dev": {"ruff", "pre-commit"},  # command-line tools
 }
+# conda-forge's name → the distribution's, where they differ.
+CONDA_NAMES = {"playwright-python": "playwright"}
 # Local modules the tests import: their own helpers and the benchmark scripts.
 LOCAL_MODULES = {p.stem for folder in ("tests", "benchmarks") for p in (ROOT / folder).glob("*.py")}
 
@@ -69,7 +73,7 @@ def _environment_packages() -> set[str]:
         if isinstance(entry, dict):
             names |= {_name(r) for r in entry["pip"] if not r.startswith("-e")}
         else:
-            names.add(_name(entry))
+            names.add(CONDA_NAMES.get(_name(entry), _name(entry)))
     return names - {"python", "pip"}
 
 
@@ -90,6 +94,26 @@ def test_every_import_of_the_tests_is_declared_and_dev_holds_only_what_they_need
     imported = _third_party_imports(ROOT / "tests")
     assert imported - runtime - dev == set(), "imported by the tests but not declared"
     assert dev - imported == NOT_IMPORTED["dev"], "in [dev] but neither imported nor a tool"
+
+
+def test_the_extras_hold_only_what_is_not_imported():
+    extras = _project()["optional-dependencies"]
+    for extra in ("lab", "fonts"):
+        assert {_name(r) for r in extras[extra]} == NOT_IMPORTED[extra], extra
+    assert not _third_party_imports(ROOT / "wuwei_analysis") & (NOT_IMPORTED["lab"] | NOT_IMPORTED["fonts"])
+
+
+def test_license_is_an_spdx_expression():
+    assert _project()["license"] == "MIT"
+
+
+def test_every_package_folder_is_in_the_wheel():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    on_disk = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "wuwei_analysis").rglob("__init__.py")
+    }
+    assert on_disk | {"wuwei_analysis.reference_data"} == set(setuptools["packages"])
+    assert setuptools["package-dir"]["wuwei_analysis.reference_data"] == "data/reference"
 
 
 def test_environment_yml_installs_the_package_itself():

@@ -27,7 +27,7 @@ from notebook_runs import Run, execute_all
 
 from wuwei_analysis import config, reference
 from wuwei_analysis.errors import DataError, ParameterError
-from wuwei_analysis.report import changes, context, params, summary
+from wuwei_analysis.report import changes, context, html, params, summary
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "summary.ipynb"
 NAN = float("nan")
@@ -289,7 +289,10 @@ def test_sections_are_headed_in_the_report_language(bundled, lang):
     assert all(CJK.search(h) for h in headings) if lang == "zh" else not any(CJK.search(h) for h in headings)
     header = str(summary.header_html(ctx))
     title = "武威市 · 民生事业总览 · 2025年" if lang == "zh" else "Livelihood summary — Wuwei City, 2025"
-    assert f'lang="{"zh-Hans" if lang == "zh" else "en"}"><h1>{title}</h1>' in header
+    assert (
+        f'lang="{"zh-Hans" if lang == "zh" else "en"}" style="{html.INLINE["report"]}"><h1>{title}</h1>'
+        in header
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -357,7 +360,7 @@ def test_markup_in_names_comes_out_inert_and_no_previous_build_is_not_a_readers_
 def test_the_sources_table_is_the_theme_reports_one(bundled):
     ctx = _setup(bundled, "zh")
     table = str(summary.sources_html(ctx))
-    assert table.startswith('<table class="wuwei-table wuwei-sources">')
+    assert table.startswith('<table class="wuwei-table wuwei-sources"')
     assert re.findall(r"<th(?: [^>]*)?>(.*?)</th>", table) == [
         "编号",
         "标题",
@@ -415,6 +418,16 @@ def _outputs(run: Run) -> list[dict]:
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
 
 
+@pytest.mark.parametrize("key", ["en", "defaults"])  # English, and the committed defaults (Chinese)
+def test_no_stderr_or_font_warning_in_the_executed_summary(runs, key):
+    outputs = _outputs(runs[key])
+    assert not runs[key].error
+    assert [o for o in outputs if o.get("name") == "stderr"] == []
+    assert not [o for o in outputs if "findfont" in str(o)]
+    charts = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert charts and all(o["metadata"]["image/png"]["alt"] for o in charts)  # where nbconvert reads alt
+
+
 def _html(run: Run) -> str:
     return "\n".join(
         "".join(out.get("data", {}).get("text/html", "")) for out in _outputs(run) if "text/html" in out.get("data", {})
@@ -422,7 +435,9 @@ def _html(run: Run) -> str:
 
 
 def _section(run: Run, name: str) -> str:
-    match = re.search(rf'<section class="wuwei-report wuwei-{name}">(.*?)</section>', _html(run), re.DOTALL)
+    match = re.search(
+        rf'<section class="wuwei-report wuwei-{name}"[^>]*>(.*?)</section>', _html(run), re.DOTALL
+    )
     assert match, f"{run.key}: no {name} section"
     return match.group(1)
 
@@ -456,7 +471,8 @@ def test_committed_notebook_is_clean_thin_and_typed():
         r"^\s*(def|class|for|while|if|import pandas|import matplotlib)\b", code, re.MULTILINE
     )
     assert "summary.setup(" in code and "indicators.parquet" not in code
-    assert all(c.source.count("\n") == 0 for c in nb.cells[2:]), "one call per cell"
+    calls = [c for c in nb.cells[2:] if c.cell_type == "code"]
+    assert all(c.source.count("\n") == 0 for c in calls), "one call per cell"
 
 
 @pytest.mark.slow

@@ -12,7 +12,19 @@ from pathlib import Path
 
 from wuwei_analysis import __version__, config
 from wuwei_analysis.build import run as build_module
-from wuwei_analysis.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Problem, WuweiError
+from wuwei_analysis.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    ParameterError,
+    Problem,
+    Terminated,
+    WuweiError,
+    printable,
+    printable_lines,
+)
 
 PROBLEM_COLUMNS = ("file", "line", "column", "value", "rule", "hint")
 
@@ -20,7 +32,11 @@ PROBLEM_COLUMNS = ("file", "line", "column", "value", "rule", "hint")
 def problems_table(problems: list[Problem]) -> str:
     """Problems as an aligned plain-text table, one row each."""
     rows = [PROBLEM_COLUMNS] + [
-        (p.file, "" if p.line is None else str(p.line), p.column, p.value, p.rule, p.hint) for p in problems
+        tuple(
+            printable(cell)
+            for cell in (p.file, "" if p.line is None else str(p.line), p.column, p.value, p.rule, p.hint)
+        )
+        for p in problems
     ]
     widths = [min(max(len(r[i]) for r in rows), 40) for i in range(len(PROBLEM_COLUMNS) - 1)]
     lines = []
@@ -31,6 +47,11 @@ def problems_table(problems: list[Problem]) -> str:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    from wuwei_analysis.build.folders import misplaced_outputs
+
+    problems = misplaced_outputs(args.raw_dir, args.out_dir, None)
+    if problems:
+        raise ParameterError("; ".join(problems))
     from wuwei_analysis.tables.clean import clean
 
     result = clean(args.raw_dir, args.out_dir)
@@ -104,15 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except WuweiError as error:
-        print(f"wuwei {args.command}: {error}", file=sys.stderr)
+        print(f"wuwei {args.command}: {printable_lines(str(error))}", file=sys.stderr)
         return error.exit_status
     except OSError as error:  # the machine's refusal (permissions, a vanished file), not a bug
         where = f": {error.filename}" if error.filename else ""
-        print(f"wuwei {args.command}: {error.strerror or error}{where}", file=sys.stderr)
+        print(printable(f"wuwei {args.command}: {error.strerror or error}{where}"), file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(f"wuwei {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -2,6 +2,17 @@
 
 Every module, notebook and command takes its default locations from here, so a
 checkout can be moved or pointed at another data folder without editing code.
+
+Two ways to have the package:
+
+- a checkout (``make install``, ``pip install -e .``): the project folder is the checkout;
+- an installed wheel (``pip install .`` or from an index): the project folder is the current
+  folder, and the reference data (``data/reference/``) comes with the package
+  (``wuwei_analysis/reference_data``, built from ``data/reference/``).
+
+Environment settings: ``WUWEI_DATA_DIR`` (the data folder: ``raw/``, ``processed/``, and
+``reference/`` if it has one, else the bundled reference data), ``WUWEI_REPORTS_DIR`` (where
+``wuwei build`` publishes), ``WUWEI_SCRATCH_DIR`` (where interactive runs write charts).
 """
 
 from __future__ import annotations
@@ -9,21 +20,33 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJ_ROOT = Path(__file__).resolve().parents[1]
-
-DATA_DIR = PROJ_ROOT / "data"
-RAW_DATA_DIR = DATA_DIR / "raw"
-PROCESSED_DATA_DIR = DATA_DIR / "processed"
-REFERENCE_DIR = DATA_DIR / "reference"
-NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
-# A scheduled job or a test may publish elsewhere without editing code.
-REPORTS_DIR = Path(os.environ.get("WUWEI_REPORTS_DIR", PROJ_ROOT / "reports"))
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
+BUNDLED_REFERENCE_DIR = PACKAGE_DIR / "reference_data"  # only in a built wheel (pyproject package-dir)
+_CHECKOUT = PACKAGE_DIR.parent
+IN_CHECKOUT = (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "data" / "reference").is_dir()
+PROJ_ROOT = _CHECKOUT if IN_CHECKOUT else Path.cwd()
+
+DATA_DIR = Path(os.environ.get("WUWEI_DATA_DIR") or PROJ_ROOT / "data")
+RAW_DATA_DIR = DATA_DIR / "raw"
+PROCESSED_DATA_DIR = DATA_DIR / "processed"
+REFERENCE_DIR = DATA_DIR / "reference" if (DATA_DIR / "reference").is_dir() else BUNDLED_REFERENCE_DIR
+NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+# A scheduled job or a test may publish elsewhere without editing code.
+REPORTS_DIR = Path(os.environ.get("WUWEI_REPORTS_DIR") or PROJ_ROOT / "reports")
+# Where a notebook run in JupyterLab, nbconvert or papermill writes its charts when no
+# `reports_dir` is given: never reports/, which only `wuwei build` publishes. Not in git.
+SCRATCH_DIR = Path(os.environ.get("WUWEI_SCRATCH_DIR") or PROJ_ROOT / ".scratch")
 
 # The source article sits beside the checkout (../shared/sources/) in the
 # team's workspace and in CI; WUWEI_SOURCES_DIR points elsewhere.
 SOURCES_DIR = Path(os.environ.get("WUWEI_SOURCES_DIR", PROJ_ROOT.parent / "shared" / "sources"))
+
+# The files `wuwei clean` writes into the processed folder: anything else there is not an input.
+PROCESSED_TABLES = ("indicators", "measures", "sources", "data_dictionary")
+PROCESSED_SUFFIXES = (".parquet", ".csv")
+# Processed tables that are read by theme and so must have a `theme` column.
+THEMED_TABLES = ("indicators", "measures")
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"

@@ -7,6 +7,7 @@ column, value, rule, hint) and a non-zero exit status, never as a traceback.
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +17,40 @@ EXIT_FAILED = 1  # a notebook or report failed; the last good report is kept
 EXIT_BAD_INPUT = 2  # raw data or parameters are invalid; nothing was written
 EXIT_BUSY = 3  # another build holds the lock
 EXIT_OUTPUT = 4  # the output folder cannot be written
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): stopped cleanly, nothing half-written
+EXIT_TERMINATED = 143  # SIGTERM (cron's `timeout`, `kill`): handled like Ctrl-C
 
 # OSError numbers that mean an output folder is unusable (read-only, full, not a folder, a file
 # in the way), as opposed to a bug: reported as :class:`OutputError` and exit status 4.
+# EISDIR: a folder where a file (the lock) should be; EINVAL: a pseudo-filesystem such as /proc.
 OUTPUT_ERRNOS = frozenset(
-    {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOTDIR, errno.EEXIST}
+    {
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EDQUOT,
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.EISDIR,
+        errno.EINVAL,
+    }
 )
+
+
+# C0 and C1 controls, DEL, line and paragraph separators and the bidirectional overrides: any of
+# them printed raw can clear, retitle or reorder a terminal, or break a table row.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown escaped (``\\x1b``, ``\\u202e``), safe for a terminal."""
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def printable_lines(text: str) -> str:
+    """:func:`printable` for a message of several lines: the line breaks stay."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
 
 
 @dataclass(frozen=True, order=True)
@@ -36,16 +65,16 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        where = self.file
+        where = printable(self.file)
         if self.line is not None:
             where += f", line {self.line}"
         if self.column:
-            where += f", column {self.column!r}"
-        text = f"{where}: {self.rule}"
+            where += f", column {printable(repr(self.column))}"
+        text = f"{where}: {printable(self.rule)}"
         if self.value != "":
-            text += f" (value {self.value!r})"
+            text += f" (value {printable(repr(self.value))})"
         if self.hint:
-            text += f" — {self.hint}"
+            text += f" — {printable(self.hint)}"
         return text
 
 
@@ -83,6 +112,10 @@ class OutputError(WuweiError):
     """An output folder cannot be written (read-only, full, missing)."""
 
     exit_status = EXIT_OUTPUT
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop the way Ctrl-C stops (exit 143 instead of 130)."""
 
 
 def _problem_key(problem: Problem) -> tuple:

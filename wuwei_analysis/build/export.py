@@ -148,11 +148,23 @@ def render_report(nb: Any, context: dict[str, Any]) -> str:
     body, _ = _exporter().from_notebook_node(prepare_notebook(nb), resources={"wuwei": context})
     if context.get("image_alt"):  # nbconvert's placeholder for images without a description
         body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{html.escape(context["image_alt"])}"')
-    body = make_inert(body)
+    body = make_inert(drop_inline_styles(body))
     leftovers = find_external_references(body)
     if leftovers:
         raise ExternalReferenceError(f"HTML still refers to other hosts: {leftovers[:3]}")
     return body
+
+
+def drop_inline_styles(html: str) -> str:
+    """Remove the report parts' inline styles (for untrusted notebooks in JupyterLab, see
+    ``report.html.INLINE``): on a published page its own stylesheets style the parts."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for part in soup.select(".wuwei-report"):
+        for tag in [part, *part.find_all(True)]:
+            tag.attrs.pop("style", None)
+    return str(soup)
 
 
 def prepare_notebook(nb: Any) -> Any:

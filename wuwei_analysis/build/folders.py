@@ -8,8 +8,9 @@ Layout::
     <lang>/<theme>.ipynb       the executed notebook, for analysts
     <lang>/figures/            chart files the notebooks saved
     _failed/<lang>/<theme>.ipynb   the last failed run, with papermill's error banner
-    .editions/<data-hash>/     processed data of the current and previous edition (the summary's
-                               ``previous_dir``, for "what changed")
+    .data/<data-hash>/         read-only snapshots of the processed data, one per data version:
+                               what the notebooks read (``processed_dir``); the previous one is
+                               the summary's ``previous_dir``, for "what changed"
     .staging/<build-id>/       a running build's work; removed when it ends
 """
 
@@ -26,7 +27,7 @@ MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
 LOCK_NAME = ".wuwei-build.lock"
 STAGING_NAME = ".staging"
-EDITIONS_NAME = ".editions"
+SNAPSHOTS_NAME = ".data"
 FAILED_NAME = "_failed"
 
 
@@ -50,3 +51,27 @@ def inside(root: Path, path: Path) -> Path:
     if resolved != resolved_root and resolved_root not in resolved.parents:
         raise errors.ParameterError(f"refusing to write outside {errors.relative_name(root)}: {path}")
     return path
+
+
+def within(path: Path | str, folder: Path | str) -> bool:
+    """True when ``path`` is ``folder`` or lies inside it (symbolic links resolved)."""
+    resolved, root = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return resolved == root or root in resolved.parents
+
+
+def misplaced_outputs(raw: Path | str, processed: Path | str | None, reports: Path | str | None) -> list[str]:
+    """Why these output folders would damage an input: inside the raw folder, or reports inside
+    the processed folder (every build would then see its own reports as changed data)."""
+    problems = []
+    for flag, folder in (("--out-dir/--processed-dir", processed), ("--reports-dir", reports)):
+        if folder is not None and within(folder, raw):
+            problems.append(
+                f"{flag} {errors.relative_name(folder)} is inside the raw data folder "
+                f"{errors.relative_name(raw)}, which the tool never writes; choose a folder outside it"
+            )
+    if processed is not None and reports is not None and within(reports, processed):
+        problems.append(
+            f"--reports-dir {errors.relative_name(reports)} is inside the processed data folder "
+            f"{errors.relative_name(processed)}; choose a folder outside it"
+        )
+    return problems

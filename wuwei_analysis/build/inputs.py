@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import config, reference
+from wuwei_analysis import config, errors, reference
 from wuwei_analysis.cells import assigned_names
 from wuwei_analysis.files import file_sha256, sha256_json
 
@@ -136,10 +136,20 @@ def _joined(source: str | list[str]) -> str:
 
 @dataclass
 class DataState:
-    """Content hashes of the processed data, whole and per theme."""
+    """Content hashes of the processed data, whole and per theme.
+
+    A file that cannot be read as its table (truncated, random bytes, wrong schema, wrong
+    encoding) carries ``"unreadable": <why>``: the build re-cleans it from raw. Files that are
+    not part of the processed contract are listed in ``ignored`` and are not inputs.
+    """
 
     files: dict[str, dict[str, Any]]  # name -> {"sha256", and for themed tables "schema", "themes"}
     version: str  # hash of every processed file: what the summary depends on
+    ignored: tuple[str, ...] = ()
+
+    def unreadable(self) -> dict[str, str]:
+        """Processed files that cannot be read, with the reason."""
+        return {name: info["unreadable"] for name, info in self.files.items() if "unreadable" in info}
 
     def theme_hash(self, theme: str) -> str:
         """Hash of the processed data one theme's notebook reads.
@@ -172,23 +182,60 @@ def scan_processed(processed_dir: Path, cache: dict[str, dict[str, Any]] | None 
     processed_dir = Path(processed_dir)
     cache = cache or {}
     files: dict[str, dict[str, Any]] = {}
-    for path in input_files(processed_dir):
-        name = path.relative_to(processed_dir).as_posix()
-        digest = file_sha256(path)
+    ignored = []
+    for path in _top_level_files(processed_dir):
+        name = path.name
+        if not is_processed_file(name):
+            ignored.append(name)
+            continue
+        digest = _readable_sha256(path)
         cached = cache.get(name)
         if isinstance(cached, dict) and cached.get("sha256") == digest:
             files[name] = cached
             continue
         files[name] = {"sha256": digest, **_split_by_theme(path)}
     version = sha256_json([[name, info["sha256"]] for name, info in sorted(files.items())])
-    return DataState(files=files, version=version)
+    return DataState(files=files, version=version, ignored=tuple(ignored))
+
+
+def _top_level_files(folder: Path) -> list[Path]:
+    """Regular files directly in ``folder`` (processed tables have no subfolders), minus litter."""
+    if not folder.is_dir():
+        return []
+    try:
+        return sorted(p for p in folder.iterdir() if not _IGNORED_NAME.search(p.name) and p.is_file())
+    except OSError as exc:
+        raise errors.OutputError(
+            f"cannot read the processed data: {exc.strerror or exc} ({errors.relative_name(folder)})"
+        ) from None
+
+
+def is_processed_file(name: str) -> bool:
+    """True for a file the processed-data contract defines (``indicators.parquet``, …)."""
+    stem, dot, suffix = name.rpartition(".")
+    return "/" not in name and stem in config.PROCESSED_TABLES and dot + suffix in config.PROCESSED_SUFFIXES
+
+
+def _readable_sha256(path: Path) -> str:
+    """The file's hash; a folder that cannot be read at all (``/proc``, no rights) is exit 4."""
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        raise errors.OutputError(
+            f"cannot read the processed data: {exc.strerror or exc} ({errors.relative_name(path)})"
+        ) from None
 
 
 def _split_by_theme(path: Path) -> dict[str, Any]:
-    if path.suffix == ".parquet":
-        return _split_parquet(path)
-    if path.suffix == ".csv":
-        return _split_csv(path)
+    """The per-theme hashes of a table, or ``{"unreadable": why}`` if it cannot be read as one."""
+    try:
+        if path.suffix == ".parquet":
+            return _split_parquet(path)
+        if path.suffix == ".csv":
+            return _split_csv(path)
+    except (OSError, ValueError, TypeError, NotImplementedError, csv.Error) as exc:  # Arrow errors too
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return {"unreadable": f"{type(exc).__name__}: {reason}"[:200]}
     return {}
 
 
@@ -198,7 +245,7 @@ def _split_parquet(path: Path) -> dict[str, Any]:
 
     table = pq.read_table(path)
     if "theme" not in table.column_names:
-        return {}
+        return _no_theme(path)
     schema = sha256_json([[field.name, str(field.type)] for field in table.schema])
     themes = {}
     column = table.column("theme")
@@ -209,12 +256,18 @@ def _split_parquet(path: Path) -> dict[str, Any]:
     return {"schema": schema, "themes": themes}
 
 
+def _no_theme(path: Path) -> dict[str, Any]:
+    if path.stem in config.THEMED_TABLES:
+        return {"unreadable": "wrong schema: no 'theme' column"}
+    return {}
+
+
 def _split_csv(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header or "theme" not in header:
-        return {}
+        return _no_theme(path)
     column = header.index("theme")
     grouped: dict[str, list[list[str]]] = {}
     for row in reader:

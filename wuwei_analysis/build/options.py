@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wuwei_analysis import config, errors, reference
+from wuwei_analysis.build.folders import misplaced_outputs
 from wuwei_analysis.build.inputs import NotebookInfo
 
 ALL_THEMES = (*reference.theme_ids(), config.SUMMARY)
@@ -95,7 +96,7 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="run every notebook, even when nothing changed")
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=_seconds,
         default=600,
         metavar="SECONDS",
         help="longest a notebook cell may run (default: %(default)s)",
@@ -147,10 +148,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds as a number (``600``, ``30.5``), above 0 and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds such as 600 or 30.5, not {text!r}"
+        ) from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
     return value
 
 
@@ -197,7 +204,11 @@ def check_options(opts: BuildOptions) -> None:
         isinstance(opts.jobs, bool) or not isinstance(opts.jobs, int) or opts.jobs < 1
     ):
         problems.append(f"--jobs must be a whole number of at least 1, not {opts.jobs!r}")
-    if isinstance(opts.timeout, bool) or not isinstance(opts.timeout, (int, float)) or not opts.timeout > 0:
+    if (
+        isinstance(opts.timeout, bool)
+        or not isinstance(opts.timeout, (int, float))
+        or not 0 < opts.timeout < float("inf")
+    ):
         problems.append(f"--timeout must be a number of seconds above 0, not {opts.timeout!r}")
     if not isinstance(opts.region, str) or not _SAFE_REGION.match(opts.region):
         problems.append(
@@ -216,6 +227,7 @@ def check_options(opts: BuildOptions) -> None:
             problems.append(f"parameter {name!r} has its own option, --{name}")
         elif not isinstance(value, _SCALARS):
             problems.append(f"parameter {name!r} must be a string, number, boolean or None, not {value!r}")
+    problems += misplaced_outputs(opts.raw_dir, opts.processed_dir, opts.reports_dir)
     if problems:
         raise errors.ParameterError("; ".join(problems))
 

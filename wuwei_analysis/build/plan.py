@@ -19,7 +19,7 @@ from typing import Any
 
 from wuwei_analysis import config, errors
 from wuwei_analysis.build import inputs
-from wuwei_analysis.build.folders import EDITIONS_NAME
+from wuwei_analysis.build.folders import SNAPSHOTS_NAME
 from wuwei_analysis.build.manifest import Entry
 from wuwei_analysis.build.options import BuildOptions
 from wuwei_analysis.files import file_sha256, sha256_json
@@ -160,7 +160,7 @@ def previous_version(fields: dict[str, Any], data: inputs.DataState, reports: Pa
     """Data version the summary compares with: the edition before the current data."""
     edition = fields.get("data_version")
     previous = fields.get("previous_data_version") if data.version == edition else edition
-    if previous and (reports / EDITIONS_NAME / previous).is_dir():
+    if previous and (reports / SNAPSHOTS_NAME / previous).is_dir():
         return previous
     return ""
 
@@ -175,7 +175,7 @@ def plan(
 ) -> list[Job]:
     """One :class:`Job` per selected theme × language, each with its decision and reason."""
     build_values = {"region": options.region, "year": options.year, **options.parameters}
-    previous_dir = str(reports / EDITIONS_NAME / found.previous_version) if found.previous_version else ""
+    previous_dir = str(reports / SNAPSHOTS_NAME / found.previous_version) if found.previous_version else ""
     jobs = []
     pages = site_pages(options, entries)
     for theme in options.themes:

@@ -9,6 +9,7 @@ starts for the rest.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -47,11 +48,13 @@ class WorkerPool:
             context.set_forkserver_preload(["wuwei_analysis.build.worker"])
         except ValueError:  # no forkserver on this platform
             context = multiprocessing.get_context("spawn")
+        else:
+            _fresh_resource_tracker()
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=worker_init,
-            initargs=(str(self.log_path), os.getpid()),
+            initargs=(str(self.log_path),),
         )
         self.size = workers
         if warm:
@@ -60,15 +63,22 @@ class WorkerPool:
         return self.executor
 
     def stop(self, wait: bool) -> None:
-        """Stop the pool; without ``wait``, terminate the workers (no notebook keeps running)."""
+        """Stop the pool; without ``wait``, terminate the workers (no notebook keeps running).
+
+        Either way the pool is gone when this returns — its management thread joined and its
+        queues' semaphores released — so the watchdog that sweeps after the build kills no
+        resource tracker that the pool would still need.
+        """
         executor, self.executor = self.executor, None
         if executor is None:
             return
         if not wait:
-            for process in list(getattr(executor, "_processes", {}).values()):
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
                 with contextlib.suppress(Exception):
                     process.terminate()
-        executor.shutdown(wait=wait, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
+        del executor
+        gc.collect()
 
     def run_all(
         self,
@@ -88,10 +98,10 @@ class WorkerPool:
         running: dict[Future, J] = {}
         try:
             while pending or running:
-                executor = self.start(workers)
+                self.start(workers)  # no local reference: a traceback must not keep the pool alive
                 while pending and len(running) < self.size:
                     job = pending.pop(0)
-                    running[executor.submit(worker_run, make_task(job))] = job
+                    running[self.executor.submit(worker_run, make_task(job))] = job
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in done:
@@ -115,14 +125,29 @@ class WorkerPool:
         self.stop(wait=True)
 
 
+def _fresh_resource_tracker() -> None:
+    """Start the resource tracker, quietly replacing one the last build's watchdog killed.
+
+    The watchdog kills a build's forkserver and resource tracker when the build ends, so the next
+    build in the same process (the test suite runs many) starts both afresh, tagged with its own
+    id; multiprocessing warns "process died unexpectedly" when it relaunches the tracker.
+    """
+    import warnings
+    from multiprocessing import resource_tracker
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="resource_tracker: process died", category=UserWarning)
+        resource_tracker.ensure_running()
+
+
 # --- worker entry points (module-level so they pickle by reference; the heavy imports happen
 #     in the worker, never in the build process) ----------------------------------------------
 
 
-def worker_init(log_path: str, build_pid: int | None = None) -> None:
+def worker_init(log_path: str) -> None:
     from wuwei_analysis.build import worker
 
-    worker.init_worker(log_path, build_pid)
+    worker.init_worker(log_path)
 
 
 def worker_warm_up() -> int:

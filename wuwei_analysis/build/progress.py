@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from typing import TextIO
 
+from wuwei_analysis.errors import printable, printable_lines
+
 
 def now() -> str:
     """The local time, to the second, as ISO 8601 with its offset (what the manifest records)."""
@@ -29,10 +31,11 @@ class Progress:
         if self.tty:
             word = f"\033[{self._COLOURS.get(verb, '0')}m{word}\033[0m"
         retry = f" (kernel start retried {attempts - 1}x)" if attempts > 1 else ""
+        label, detail = printable(label), printable_lines(detail)  # only our colour codes stay raw
         self._print(f"[{number:>{width}}/{total}] {word} {label:<24} {detail}{retry}")
 
     def note(self, text: str) -> None:
-        self._print(text)
+        self._print(printable_lines(text))
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)

@@ -17,10 +17,10 @@ from typing import Any
 from wuwei_analysis import errors, site_paths
 from wuwei_analysis.build import inputs, site_index
 from wuwei_analysis.build.folders import (
-    EDITIONS_NAME,
     FAILED_NAME,
     INDEX_NAME,
     MANIFEST_NAME,
+    SNAPSHOTS_NAME,
     STAGING_NAME,
     inside,
     writing,
@@ -29,7 +29,7 @@ from wuwei_analysis.build.manifest import Entry, Failure, Manifest, Published
 from wuwei_analysis.build.plan import Job
 from wuwei_analysis.build.progress import Progress, now
 from wuwei_analysis.build.task import Result, Task, failed
-from wuwei_analysis.files import atomic_write_bytes, file_sha256
+from wuwei_analysis.files import atomic_write_bytes, file_sha256, sha256_bytes
 
 
 def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
@@ -101,22 +101,46 @@ def failure_entry(job: Job, old: Entry | None, result: Result, kept_at: str | No
     return Entry(job.theme, job.lang, old.published if old else None, failure)
 
 
-def rotate_editions(reports: Path, processed: Path, staging: Path, version: str, keep: set[str]) -> None:
-    """Keep the processed data of this edition (and of the one before) for "what changed"."""
-    editions = reports / EDITIONS_NAME
-    target = editions / version
-    with writing(reports, "keep a copy of the processed data"):
-        if not target.is_dir():
-            copy = staging / "edition"
+class DataChanged(Exception):
+    """A processed file's bytes are not those the build hashed (another process rewrote it)."""
+
+
+def snapshot_data(processed: Path, data: inputs.DataState, reports: Path, staging: Path) -> Path:
+    """``reports/.data/<version>/``: the processed files of ``data``, copied from the bytes hashed.
+
+    Content-addressed and never changed once made (its files are read-only), so every report
+    built from it shows the data version its manifest records. :class:`DataChanged` when a file
+    no longer has the hash the scan found.
+    """
+    target = reports / SNAPSHOTS_NAME / data.version
+    if target.is_dir():
+        return target
+    copy = staging / f"snapshot-{data.version[:12]}"
+    try:
+        with writing(reports, "keep a snapshot of the processed data"):
             copy.mkdir()
-            for path in inputs.input_files(processed):
-                dest = copy / path.relative_to(processed)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, dest)
-            editions.mkdir(exist_ok=True)
+            for name, info in sorted(data.files.items()):
+                try:
+                    payload = (processed / name).read_bytes()
+                except FileNotFoundError:
+                    raise DataChanged(f"{name} disappeared while the build read it") from None
+                if sha256_bytes(payload) != info["sha256"]:
+                    raise DataChanged(f"{name} changed while the build read it")
+                (copy / name).write_bytes(payload)
+                (copy / name).chmod(0o444)
+            target.parent.mkdir(exist_ok=True)
             os.replace(copy, target)
-        for old in editions.iterdir():
-            if old.name not in keep | {version}:
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    return target
+
+
+def prune_snapshots(reports: Path, keep: set[str]) -> None:
+    """Delete the data snapshots that neither the current nor the previous edition uses."""
+    folder = reports / SNAPSHOTS_NAME
+    if folder.is_dir():
+        for old in folder.iterdir():
+            if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
 
@@ -198,12 +222,15 @@ class Site:
         with contextlib.suppress(errors.OutputError):
             self.write_manifest()
 
-    def new_edition(self, processed: Path, version: str) -> None:
-        """Keep this data version (and the one before) for the summary's "what changed"."""
+    def new_edition(self, version: str, processed: Path | None = None) -> None:
+        """Record this data version; keep its snapshot and the one before (for "what changed").
+
+        ``processed`` (the data the notebooks read) is also published as ``data/`` for the landing page.
+        """
         fields = self.manifest.fields
-        keep = {fields.get("data_version") or ""}
-        rotate_editions(self.reports, processed, self.staging, version, keep)
-        self.publish_data(processed)
+        prune_snapshots(self.reports, {version, fields.get("data_version") or ""})
+        if processed is not None:
+            self.publish_data(processed)
         fields["previous_data_version"] = fields.get("data_version") or None
         fields["data_version"] = version
 

@@ -13,6 +13,11 @@ Safe to run unattended:
   published with ``os.replace`` (:mod:`wuwei_analysis.build.publish`); the manifest and index
   are replaced last. A build killed at any moment leaves complete files only, and the next build
   picks up where it stopped.
+- **Nothing left running.** A watchdog (:mod:`wuwei_analysis.build.watchdog`) starts before
+  the worker pool; when the build ends — finished, Ctrl-C, SIGTERM, SIGKILL — it kills the
+  forkserver, the resource tracker, every worker and every kernel. SIGTERM (what cron's
+  ``timeout`` sends) is handled like Ctrl-C: the build stops cleanly and exits 143 (130 for
+  Ctrl-C).
 - **One at a time.** ``reports/.wuwei-build.lock`` (:mod:`wuwei_analysis.build.lock`) makes a
   second build refuse (:class:`~wuwei_analysis.errors.BuildBusyError`, exit 3).
 
@@ -29,7 +34,9 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -40,7 +47,7 @@ from typing import Any, TextIO
 from wuwei_analysis import __version__, config, errors
 from wuwei_analysis.build import inputs, plan, publish
 from wuwei_analysis.build import site_index as build_site
-from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, writing
+from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, within, writing
 from wuwei_analysis.build.lock import build_lock
 from wuwei_analysis.build.manifest import Manifest, read_manifest
 from wuwei_analysis.build.options import (
@@ -75,10 +82,41 @@ def run_build(options: BuildOptions) -> int:
     """
     log = options.log or sys.stderr
     try:
-        return _Build(options, log).run()
+        with _sigterm_as_interrupt():
+            return _Build(options, log).run()
     except errors.WuweiError as exc:
-        print(f"wuwei build: {exc}", file=log, flush=True)
+        print(f"wuwei build: {errors.printable_lines(str(exc))}", file=log, flush=True)
         return exc.exit_status
+    except KeyboardInterrupt as exc:
+        status = errors.EXIT_TERMINATED if isinstance(exc, errors.Terminated) else errors.EXIT_INTERRUPTED
+        print(
+            f"wuwei build: interrupted ({'SIGTERM' if status == errors.EXIT_TERMINATED else 'SIGINT'}); nothing half-published",
+            file=log,
+            flush=True,
+        )
+        return status
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Inside the body, SIGTERM raises :class:`errors.Terminated` (a KeyboardInterrupt).
+
+    So ``timeout``, ``kill`` and systemd stop a build the way Ctrl-C does: the pool is stopped,
+    staging removed, the lock released, the watchdog swept. Only the main thread can set it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one clean stop; a second TERM waits for it
+        raise errors.Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Build:
@@ -106,18 +144,28 @@ class _Build:
             return self._run_locked(notebooks)
         with writing(self.reports, "create the reports folder"):
             self.reports.mkdir(parents=True, exist_ok=True)
-        with build_lock(self.reports):
-            publish.clear_staging(self.reports)
-            with writing(self.reports, "write to the reports folder"):
-                self.staging.mkdir(parents=True)
-                (self.staging / "probe").write_bytes(b"ok")
+        from wuwei_analysis.build import (
+            watchdog,
+        )  # here: subprocess brings fcntl, which check and clean need not
+
+        interrupted: type[KeyboardInterrupt] | None = None
+        with build_lock(self.reports), watchdog.watched():  # before any pool or forkserver exists
             try:
+                publish.clear_staging(self.reports)
+                with writing(self.reports, "write to the reports folder"):
+                    self.staging.mkdir(parents=True)
+                    (self.staging / "probe").write_bytes(b"ok")
                 return self._run_locked(notebooks)
+            except KeyboardInterrupt as exc:
+                # Dropped here, not re-raised: its traceback's frames would keep the pool's queues
+                # alive past the watchdog's sweep, which kills the resource tracker they need.
+                interrupted = type(exc)
             finally:
                 self.pool.stop(wait=False)
                 shutil.rmtree(self.staging, ignore_errors=True)
                 with contextlib.suppress(OSError):
                     (self.reports / STAGING_NAME).rmdir()
+        raise interrupted()
 
     def _run_locked(self, notebooks: dict[str, inputs.NotebookInfo]) -> int:
         opts = self.options
@@ -129,15 +177,20 @@ class _Build:
             reference=inputs.tree_hash(config.REFERENCE_DIR),
             packages=inputs.package_versions(),
         )
+        if found.data.ignored:
+            names = ", ".join(found.data.ignored[:5]) + (", …" if len(found.data.ignored) > 5 else "")
+            self.progress.note(f"note   ignoring {names} in the processed folder: not processed tables")
         clean_record, found, clean_ran = self._clean(manifest, found)
         if not found.data.files:
             where = errors.relative_name(self.processed)
             raise errors.DataError(
                 [errors.Problem(where, rule="no processed data", hint="run the clean step")]
             )
+        _refuse_unreadable(found.data, self.processed)
+        found, snapshot = self._snapshot(found, manifest)
         data = found.data
         found = replace(found, previous_version=plan.previous_version(manifest.fields, data, self.reports))
-        jobs = plan.plan(notebooks, found, manifest.entries, opts, self.processed, self.reports)
+        jobs = plan.plan(notebooks, found, manifest.entries, opts, snapshot, self.reports)
         site = publish.Site(self.reports, self.staging, manifest, self.progress)
         site.total = len(jobs)
         for job in jobs:
@@ -169,13 +222,13 @@ class _Build:
                 site.record_failure(job, failed("notebook", job.reason))
         to_run = [job for job in jobs if job.action == "run"]
         if to_run:
-            validate_parameters(opts, self.processed, self.reports)
+            validate_parameters(opts, snapshot, self.reports)
             self._execute(to_run, site)
 
         failed_any = site.counts["failed"] > 0
         changed = clean_ran or bool(to_run) or any(job.action == "fail" for job in jobs)
         if not failed_any and data.version != manifest.get("data_version"):
-            site.new_edition(self.processed, data.version)
+            site.new_edition(data.version, snapshot)  # its CSVs are published as data/
             changed = True
         # A no-op build writes nothing, unless the last build was cut short or files are missing.
         if (
@@ -204,6 +257,10 @@ class _Build:
         if not opts.clean:
             return kept, found, False
         record, reason = plan.clean_decision(opts.raw_dir, opts.clean_fn, opts.force, kept, found)
+        damaged = found.data.unreadable()
+        if damaged:  # derived data heals: re-clean it from raw, whatever the record says
+            name, why = next(iter(damaged.items()))
+            reason = f"{name} is unreadable ({why}); re-cleaning from raw"
         if not reason:
             self.progress.note("clean  skipped (raw data unchanged)")
             return record, found, False
@@ -219,6 +276,27 @@ class _Build:
         record["outputs"] = {name: info["sha256"] for name, info in data.files.items()}
         record["ran_at"] = now()
         return record, replace(found, data=data), True
+
+    def _snapshot(self, found: Inputs, manifest: Manifest) -> tuple[Inputs, Path]:
+        """Freeze the processed data the plan hashed into ``reports/.data/<version>/``.
+
+        Notebooks read the snapshot, not the processed folder, so a ``wuwei clean`` or another
+        build that rewrites the processed folder meanwhile cannot change what a report shows:
+        the manifest's data version is the content of the folder they read. If the files
+        changed between the scan and the copy, the folder is scanned again.
+        """
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            try:
+                return found, publish.snapshot_data(self.processed, found.data, self.reports, self.staging)
+            except publish.DataChanged as exc:
+                self.progress.note(f"note   {exc}; scanning the processed data again")
+                data = inputs.scan_processed(self.processed, cache=manifest.get("data_files"))
+                _refuse_unreadable(data, self.processed)
+                found = replace(found, data=data)
+        raise errors.WuweiError(
+            f"the processed data in {errors.relative_name(self.processed)} kept changing during the "
+            "build (is a `wuwei clean` running?); run the build again when it is done"
+        )
 
     def _execute(self, to_run: list[Job], site: publish.Site) -> None:
         entries = site.manifest.entries
@@ -242,6 +320,23 @@ class _Build:
 
 
 # --- the cleaner ---------------------------------------------------------------------------
+
+SNAPSHOT_ATTEMPTS = 3  # scans of a processed folder that another process keeps rewriting
+
+
+def _refuse_unreadable(data: inputs.DataState, processed: Path) -> None:
+    """Processed files that are still unreadable (no cleaner ran) stop the build with exit 2."""
+    problems = [
+        errors.Problem(
+            errors.relative_name(processed / name),
+            rule="unreadable processed file",
+            value=why,
+            hint="run `wuwei clean` (or build without --no-clean) to make it again from raw",
+        )
+        for name, why in data.unreadable().items()
+    ]
+    if problems:
+        raise errors.DataError(problems)
 
 
 def _cleaner(clean_fn: Callable[[Path, Path], Any] | None, progress: Progress):
@@ -269,8 +364,8 @@ def _run_cleaner(clean_fn, raw_dir: Path, processed: Path, reason: str, progress
         progress.note("clean  FAILED: the raw data has problems; nothing was published")
         raise
     except OSError as exc:
-        if exc.errno in errors.OUTPUT_ERRNOS:
-            where = errors.relative_name(processed)
+        if exc.errno in errors.OUTPUT_ERRNOS or (exc.filename and within(exc.filename, processed)):
+            where = errors.relative_name(exc.filename or processed)
             raise errors.OutputError(
                 f"cannot write processed data to {where}: {exc.strerror or exc}"
             ) from None

@@ -16,12 +16,10 @@ Failures handled here:
 
 from __future__ import annotations
 
-import ctypes
 import logging
+import math
 import os
 import signal
-import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +32,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
 from wuwei_analysis.build import export as build_html
+from wuwei_analysis.build.portable import make_portable
 from wuwei_analysis.build.task import Result, Task, failed
 from wuwei_analysis.errors import OUTPUT_ERRNOS
 
@@ -83,11 +82,13 @@ class _KeepPartialEngine(NBClientEngine):
 papermill_engines.register(ENGINE_NAME, _KeepPartialEngine)
 
 
-def init_worker(log_path: str | None, build_pid: int | None = None) -> None:
-    """Pool initializer: die with the build, and send kernel and library chatter to a log file."""
-    _die_with_parent()
-    if build_pid:
-        _die_with_build(build_pid)
+def init_worker(log_path: str | None) -> None:
+    """Pool initializer: send kernel and library chatter to a log file.
+
+    Workers need no death watch of their own: the build's watchdog
+    (:mod:`wuwei_analysis.build.watchdog`) kills them, their forkserver and their kernels when
+    the build ends, however it ends.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     if log_path:
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -99,35 +100,9 @@ def init_worker(log_path: str | None, build_pid: int | None = None) -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
-def _die_with_build(build_pid: int, every: float = 1.0) -> None:
-    """Exit when the build process is gone (a SIGKILL gives it no chance to stop its pool).
-
-    A worker's parent is the pool's forkserver, not the build, and the forkserver waits for its
-    workers, so neither would notice a killed build. Once the workers exit, the forkserver does.
-    """
-
-    def watch() -> None:
-        while True:
-            time.sleep(every)
-            try:
-                os.kill(build_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # alive, owned by another user: cannot be ours, keep going
-                pass
-
-    threading.Thread(target=watch, name="wuwei-die-with-build", daemon=True).start()
-
-
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the parent dies, so a killed build leaves no worker running."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+def whole_seconds(seconds: float) -> int:
+    """``--timeout`` for nbclient, which takes whole seconds only: rounded up, so never shorter."""
+    return math.ceil(seconds)
 
 
 def warm_up() -> int:
@@ -143,8 +118,10 @@ def run_task(task: Task) -> Result:
     try:
         result = _run(task, attempts)
     except OSError as exc:
-        kind = "output" if exc.errno in OUTPUT_ERRNOS else "error"
-        result = failed(kind, f"{type(exc).__name__}: {exc}")
+        if exc.errno in OUTPUT_ERRNOS:
+            result = failed("output", output_message(exc))
+        else:
+            result = failed("error", f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a bug of ours must not take the build down: report it with the run
         result = failed("error", f"{type(exc).__name__}: {exc}")
     return replace(result, attempts=attempts.count, duration=time.monotonic() - started)
@@ -171,7 +148,7 @@ def _run(task: Task, attempts: _Attempts) -> Result:
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
                 request_save_on_cell_execute=False,
-                execution_timeout=task.timeout,
+                execution_timeout=whole_seconds(task.timeout),
                 start_timeout=task.start_timeout or START_TIMEOUT,
                 cwd=str(task_dir),
             )
@@ -218,7 +195,15 @@ def _retryable(exc: BaseException) -> bool:
     """Kernel start failures worth another try (not, e.g., an unknown kernel name)."""
     from jupyter_client.kernelspec import NoSuchKernel
 
+    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:
+        return False
     return not isinstance(exc, (NoSuchKernel, FileNotFoundError, MemoryError))
+
+
+def output_message(exc: OSError) -> str:
+    """A write that failed for want of room or rights: the cause and the path."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"cannot write: {exc.strerror or exc}{where}"
 
 
 def _describe(exc: BaseException, nb, timeout: float) -> tuple[str, str]:
@@ -228,10 +213,10 @@ def _describe(exc: BaseException, nb, timeout: float) -> tuple[str, str]:
         return "timeout", f"a cell ran longer than the {timeout:g} s limit (--timeout){where}"
     if isinstance(exc, DeadKernelError):
         return "kernel-died", f"the kernel died{where}"
+    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:  # a full disk is not a kernel problem
+        return "output", output_message(exc)
     if _never_started(nb):
         return "kernel-start", f"the kernel did not start: {type(exc).__name__}: {_first_line(str(exc))}"
-    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:
-        return "output", f"{type(exc).__name__}: {exc}"
     return "error", f"{type(exc).__name__}: {_first_line(str(exc))}{where}"
 
 
@@ -272,16 +257,9 @@ def _relocate(path: Path, task: Task) -> None:
 
 
 def _point_at_reports(nb, task: Task) -> None:
-    """Record the published location, not the staging folder, in the kept notebook.
+    """Name no build-machine folder in the kept notebook (see :mod:`wuwei_analysis.build.portable`).
 
     The notebook ran with ``reports_dir`` = its staging folder so that its charts could be
-    published atomically; an analyst re-running the kept ``.ipynb`` should write to the real one.
+    published atomically; an analyst re-running the kept ``.ipynb`` writes to the scratch folder.
     """
-    staging, published = task.task_dir, task.reports_dir
-    for cell in nb.cells:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            cell.source = cell.source.replace(staging, published)
-    papermill_meta = nb.metadata.get("papermill", {})
-    if isinstance(papermill_meta.get("parameters"), dict) and "reports_dir" in papermill_meta["parameters"]:
-        papermill_meta["parameters"]["reports_dir"] = published
-    papermill_meta.pop("output_path", None)
+    make_portable(nb)

@@ -4,16 +4,27 @@ Every chart has a title, a subtitle naming the place, year and unit, and a sourc
 bottom. Figures are drawn on :class:`matplotlib.figure.Figure` objects, never through pyplot, so
 nothing is shown twice in a notebook. All text is drawn with ``parse_math=False``: a ``$`` in a
 name is a dollar sign.
+
+The style is applied only inside :func:`house_style`, a context manager that restores the
+analyst's own matplotlib and seaborn settings on exit: drawing a report never changes how the
+analyst's other plots in the same kernel look. A :class:`Chart` shows itself in a notebook
+(its PNG, with its title as the image's ``alt`` text), and so does its ``fig``: see
+:func:`prepare`.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import matplotlib as mpl
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -42,7 +53,10 @@ WRAP = {"zh": 9, "en": 22}  # characters per line of a bar or card label
 
 
 def apply_style() -> str:
-    """Set the house style (seaborn theme, palette, type sizes, CJK font); return the font family."""
+    """Set the house style (seaborn theme, palette, type sizes, CJK font); return the font family.
+
+    This changes the global settings; use :func:`house_style` to have them restored.
+    """
     sns.set_theme(
         context="notebook",
         style="whitegrid",
@@ -66,9 +80,73 @@ def apply_style() -> str:
     return fonts.setup_cjk_font()
 
 
+@contextmanager
+def house_style() -> Iterator[str]:
+    """Apply the house style for the ``with`` block, then restore the analyst's settings.
+
+    Yields the chart font family. seaborn's theme and the font choice only touch
+    ``matplotlib.rcParams``, which :func:`matplotlib.rc_context` saves and restores.
+    """
+    with mpl.rc_context():
+        yield apply_style()
+
+
+def strong(size: float) -> dict[str, Any]:
+    """Text properties for emphasis: bold where the chart font has a bold face, else a little larger.
+
+    Asking for bold from a font without one makes matplotlib log ``findfont: Failed to find font
+    weight bold`` into every chart cell; the bundled mplfonts face is Regular only.
+    """
+    family = mpl.rcParams["font.family"][0]
+    if fonts.has_bold(family):
+        return {"fontsize": size, "fontweight": "bold"}
+    return {"fontsize": size * 1.08, "fontweight": "normal"}
+
+
+def prepare() -> str:
+    """What a report's ``setup()`` calls: the chart font, and a bare ``Figure`` shown as a PNG.
+
+    Changes no global matplotlib setting. In IPython with no formatter for
+    :class:`~matplotlib.figure.Figure` yet (pyplot not imported), registers one, so that a
+    chart's ``fig`` shows as the chart instead of ``<Figure size 800x441 with 1 Axes>``.
+    """
+    with house_style() as family:
+        pass
+    _register_figure_formatter()
+    return family
+
+
+def _register_figure_formatter() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, figure_png)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """``fig`` as PNG bytes at the house resolution, in the house style."""
+    buffer = io.BytesIO()
+    with house_style(), fonts.glyph_check():
+        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    return buffer.getvalue()
+
+
 @dataclass
 class Chart:
-    """One drawn chart; ``paths`` are filled by :func:`save_figure` via :func:`save_charts`."""
+    """One drawn chart; ``paths`` are filled by :func:`save_figure` via :func:`save_charts`.
+
+    In a notebook a Chart shows as its figure, with its description (title and numbers) as ``alt`` (in the
+    output's standard ``image/png`` metadata, where nbconvert and JupyterLab read it). Change
+    ``chart.fig`` (``chart.fig.axes[0].set_xlim(...)``) and show ``chart`` again to see the change.
+    """
 
     name: str
     title: str
@@ -80,6 +158,13 @@ class Chart:
     @property
     def description(self) -> str:
         return self.alt or self.title
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        data = {
+            "image/png": figure_png(self.fig),
+            "text/plain": f"Chart({self.name!r}, title={self.title!r})",
+        }
+        return data, {"image/png": {"alt": self.description}}
 
 
 # ---------------------------------------------------------------- text
@@ -157,9 +242,7 @@ def plot_area(fig: Figure) -> tuple[float, float]:
 
 def finish(fig: Figure, title: str, subtitle: str, source: str) -> None:
     height = fig.get_figheight()
-    draw_text(
-        fig, 0.03, 1 - 0.38 / height, title, fontsize=TITLE_SIZE, fontweight="bold", color=INK, va="baseline"
-    )
+    draw_text(fig, 0.03, 1 - 0.38 / height, title, color=INK, va="baseline", **strong(TITLE_SIZE))
     draw_text(fig, 0.03, 1 - 0.68 / height, subtitle, fontsize=SUBTITLE_SIZE, color=MUTED, va="baseline")
     draw_text(
         fig, 0.03, 0.16 / height, wrap(source, "zh", 62), fontsize=SOURCE_SIZE, color=MUTED, va="bottom"
@@ -204,7 +287,7 @@ def card(ax: Axes, big: str, unit: str, label: str, color: str) -> None:
         FancyBboxPatch((0.04, 0.9), 0.92, 0.06, boxstyle="square,pad=0", facecolor=color, edgecolor="none")
     )
     size = CARD_VALUE_SIZE if len(big) <= 7 else CARD_VALUE_SIZE * 7 / len(big) + 4
-    draw_text(ax, 0.5, 0.7, big, ha="center", va="center", fontsize=size, fontweight="bold", color=color)
+    draw_text(ax, 0.5, 0.7, big, ha="center", va="center", color=color, **strong(size))
     if unit:
         draw_text(ax, 0.5, 0.54, unit, ha="center", va="center", fontsize=LABEL_SIZE, color=MUTED)
     lines = label.count("\n") + 1
@@ -230,7 +313,7 @@ def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> l
     folder = config.figures_dir(Path(reports_dir), lang)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    with fonts.glyph_check():
+    with house_style(), fonts.glyph_check():
         for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
             path = folder / f"{name}{suffix}"
             with atomic_path(path) as tmp:

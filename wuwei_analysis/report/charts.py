@@ -17,7 +17,14 @@ from matplotlib.figure import Figure
 
 from wuwei_analysis import catalogue, reference
 from wuwei_analysis.report import chart_style as style
-from wuwei_analysis.report.chart_style import Chart, apply_style, save_charts, save_figure
+from wuwei_analysis.report.chart_style import (
+    Chart,
+    apply_style,
+    house_style,
+    prepare,
+    save_charts,
+    save_figure,
+)
 from wuwei_analysis.report.commentary import format_calculated, format_value
 from wuwei_analysis.report.derived import Calculated, calculate
 
@@ -25,6 +32,8 @@ __all__ = [  # Chart and saving are re-exported from chart_style for the noteboo
     "Chart",
     "apply_style",
     "card_panels",
+    "house_style",
+    "prepare",
     "save_charts",
     "save_figure",
     "source_line",
@@ -196,7 +205,7 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str, color: str) ->
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         ax.set_yticks([0], [style.wrap(_label(row, lang, region_zh), lang, 12 if lang == "zh" else 24)])
         style.draw_text(ax, done / 2, 0, format_value(row, lang), ha="center", va="center", color="white",
-              fontsize=style.VALUE_SIZE + 1, fontweight="bold")  # fmt: skip
+              **style.strong(style.VALUE_SIZE + 1))  # fmt: skip
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
         sns.despine(ax=ax, left=True)
@@ -239,6 +248,7 @@ def _draw(
     return fig
 
 
+@house_style()  # drawn in the house style; the analyst's settings come back afterwards
 def theme_charts(
     indicators: pd.DataFrame,
     sources: pd.DataFrame,
@@ -286,6 +296,7 @@ def theme_charts(
     return charts
 
 
+@house_style()
 def card_panels(
     panels: list[tuple[str, pd.DataFrame]],
     *,
@@ -331,8 +342,8 @@ def card_panels(
     for n, (panel_title, rows) in enumerate(panels):
         box = grid[n // ncols, n % ncols].get_position(fig)
         color = colors[n] if colors else style.PALETTE[n % len(style.PALETTE)]
-        style.draw_text(fig, box.x0 + 0.005, box.y1 - band * 0.55, panel_title, fontsize=style.LABEL_SIZE + 2,
-              fontweight="bold", color=color, va="center")  # fmt: skip
+        style.draw_text(fig, box.x0 + 0.005, box.y1 - band * 0.55, panel_title, color=color, va="center",
+              **style.strong(style.LABEL_SIZE + 2))  # fmt: skip
         for i, (_, row) in enumerate(rows.iterrows()):
             ax = fig.add_axes((box.x0 + i * width, box.y0, width, box.height - band))
             style.card(ax, format_value(row, lang, unit=False), _card_unit(row, lang), labels[n][i], color)

@@ -2,9 +2,13 @@
 
 :func:`setup_cjk_font` prefers a Chinese font installed on the system (Noto Sans
 CJK SC, Source Han Sans, WenQuanYi, PingFang, Microsoft YaHei …) and otherwise
-registers the Noto Sans CJK SC file that the ``mplfonts`` package (a project
-dependency, so installed by the README's set-up) ships. It never falls back to
-a Latin-only font silently: with no CJK font it raises :class:`FontError`.
+registers the Noto Sans CJK SC file that the optional ``mplfonts`` package (the
+``[fonts]`` extra, for machines with no system CJK font) ships. It never falls
+back to a Latin-only font silently: with no CJK font it raises :class:`FontError`.
+Debian's ``fonts-noto-cjk`` (installed by the README's set-up and ``.ci/run``) has
+a Bold face; mplfonts ships Regular only, so :func:`has_bold` tells the charts
+whether to ask for bold at all (asking for a weight that is not there makes
+matplotlib log a warning into every chart cell).
 
 Missing glyphs are errors when ``WUWEI_STRICT_GLYPHS=1`` (tests set it): see
 :func:`glyph_check`.
@@ -18,7 +22,9 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import matplotlib as mpl
 from matplotlib import font_manager
@@ -44,6 +50,8 @@ SAMPLE = "武威市民生就业教育医疗卫生养老服务社会保障城市�
 FALLBACK_FAMILY = "DejaVu Sans"
 STRICT_ENV = "WUWEI_STRICT_GLYPHS"
 FONT_ENV = "WUWEI_CJK_FONT"  # "system" (default) or "bundled"
+FontSource = Literal["system", "bundled"]
+BOLD_WEIGHT = 600  # a face at least this heavy counts as bold
 _MISSING = re.compile(r"Glyph .* missing from (current )?font")
 
 
@@ -93,16 +101,21 @@ def register_bundled_font() -> str:
     path = bundled_cjk_font()
     if path is None:
         raise FontError(
-            "no CJK font found: install the project's dependencies (pip install -e .), "
-            f"which bring {BUNDLED_PACKAGE} and its {BUNDLED_FILE}, or a system font such as "
-            "fonts-noto-cjk"
+            "no CJK font found: install a system font such as Debian's fonts-noto-cjk "
+            "(apt-get install fonts-noto-cjk), or the [fonts] extra (pip install 'wuwei_analysis[fonts]'), "
+            f"which brings {BUNDLED_PACKAGE} and its {BUNDLED_FILE}"
         )
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def setup_cjk_font(prefer: str | None = None) -> str:
+def setup_cjk_font(prefer: FontSource | None = None) -> str:
     """Select a CJK font for all matplotlib text and return its family name.
+
+    Changes ``matplotlib.rcParams``: the charts call it inside
+    :func:`~wuwei_analysis.report.chart_style.house_style`, which restores them.
+    ``font.family`` names the family itself (not the generic ``sans-serif``), so
+    text drawn in the house style keeps its font when rendered later, outside it.
 
     ``prefer`` is ``"system"`` (a system CJK font when there is one, else the
     bundled one) or ``"bundled"`` (always the mplfonts file); default from the
@@ -117,13 +130,25 @@ def setup_cjk_font(prefer: str | None = None) -> str:
         family = register_bundled_font()
         if not covers(family):
             raise FontError(f"the bundled font {BUNDLED_FILE} cannot draw Chinese text")
-    mpl.rcParams["font.family"] = ["sans-serif"]
+    mpl.rcParams["font.family"] = [family, FALLBACK_FAMILY]
     mpl.rcParams["font.sans-serif"] = [family, FALLBACK_FAMILY]
     mpl.rcParams["axes.unicode_minus"] = covers(family, "\u2212")
     if "text.parse_math" in mpl.rcParams:  # matplotlib >= 3.? ; texts also pass parse_math=False
         mpl.rcParams["text.parse_math"] = False
     mpl.rcParams["text.usetex"] = False
     return family
+
+
+@lru_cache(maxsize=16)
+def has_bold(family: str) -> bool:
+    """Whether matplotlib knows a bold face (weight >= 600) of ``family``."""
+    for entry in font_manager.fontManager.ttflist:
+        weight = (
+            entry.weight if isinstance(entry.weight, int) else font_manager.weight_dict.get(entry.weight, 400)
+        )
+        if entry.name == family and weight >= BOLD_WEIGHT:
+            return True
+    return False
 
 
 def strict_glyphs() -> bool:

@@ -26,6 +26,21 @@ from wuwei_analysis import config, reference
 STYLESHEET = config.TEMPLATES_DIR / "report" / "parts.css"
 STYLE = Markup("<style>\n{}</style>").format(Markup(STYLESHEET.read_text(encoding="utf-8")))
 
+# The same look as inline ``style`` attributes, for a notebook JupyterLab does not trust (a
+# published .ipynb opened on another machine): its sanitizer drops every <style> element but keeps
+# ``class`` and ``style`` on the elements used here, and in ``style`` only the CSS properties of its
+# allow-list (``allowedStyles`` of @jupyterlab/apputils' Sanitizer; tests/test_report_html.py
+# checks these against the installed JupyterLab). Plain values only: no var(), no url().
+# The published pages drop them (build.export.drop_inline_styles): their stylesheets style the parts.
+INLINE = {
+    "report": "font-family: Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif; line-height: 1.6",
+    "sub": "color: #59636e; margin-top: 0",
+    "table": "border-collapse: collapse; margin: 0.75rem 0; font-size: 0.875rem",
+    "th": "border: 1px solid #d1d9e0; padding: 0.35rem 0.55rem; text-align: left; vertical-align: top; background-color: #f6f8fa",
+    "td": "border: 1px solid #d1d9e0; padding: 0.35rem 0.55rem; text-align: left; vertical-align: top",
+    "nowrap": "white-space: nowrap",
+}  # fmt: skip
+
 
 # Output metadata the HTML export reads: the notebook's title block is left out of the page,
 # whose header (title, region, year, build time) replaces it; a chart's description becomes its
@@ -38,9 +53,13 @@ PAGE_HEADER_METADATA = {"wuwei": {"part": "header"}}
 NOWRAP_EM = 12.0
 
 
-def image_metadata(alt: str) -> dict[str, Any]:
-    """Output metadata that gives an image output its description in the HTML report."""
-    return {"wuwei": {"alt": str(alt)}}
+def image_metadata(alt: str, mime: str = "image/png") -> dict[str, Any]:
+    """Output metadata that gives an image output its description.
+
+    The standard place, ``metadata[mime]["alt"]``: nbconvert's templates and the report's own
+    (``templates/report/index.html.j2``) read it as the image's ``alt`` attribute.
+    """
+    return {mime: {"alt": str(alt)}}
 
 
 # ---------------------------------------------------------------- blocks
@@ -53,15 +72,17 @@ def paragraph(text: str) -> Markup:
 
 def header_html(lang: str, title: str, subtitle: str) -> Markup:
     """A report's title block with the parts' stylesheet (shown in JupyterLab, left out of the page)."""
-    return STYLE + Markup('<header class="wuwei-report" lang="{}"><h1>{}</h1><p class="wuwei-sub">{}</p></header>').format(
-        config.HTML_LANG[lang], title, subtitle
+    return STYLE + Markup('<header class="wuwei-report" lang="{}" style="{}"><h1>{}</h1><p class="wuwei-sub" style="{}">{}</p></header>').format(
+        config.HTML_LANG[lang], INLINE["report"], title, INLINE["sub"], subtitle
     )  # fmt: skip
 
 
 def section_html(key: str, heading: str, body: Markup) -> Markup:
     """A titled report section; ``key`` names its CSS class."""
     return (
-        Markup('<section class="wuwei-report wuwei-{}"><h2>{}</h2>').format(key, heading)
+        Markup('<section class="wuwei-report wuwei-{}" style="{}"><h2>{}</h2>').format(
+            key, INLINE["report"], heading
+        )
         + body
         + Markup("</section>")
     )
@@ -86,7 +107,9 @@ def _short_columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
 
 def _cell(tag: str, value: object, short: bool, label: object = None) -> Markup:
     """A cell; ``label`` (its column's header) names it when a phone shows each row as a card."""
+    style = f"{INLINE[tag]}; {INLINE['nowrap']}" if short else INLINE[tag]
     attrs = Markup(' class="wuwei-nowrap"') if short else Markup("")
+    attrs += Markup(' style="{}"').format(style)
     if label is not None:
         attrs += Markup(' data-label="{}"').format(
             Markup(label).striptags() if isinstance(label, Markup) else label
@@ -120,9 +143,9 @@ def table_html(
     body = Markup("").join(
         _row(cells, short, row_id, headers) for cells, row_id in zip(rows, ids, strict=True)
     )
-    return Markup('<table class="wuwei-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
-        css, head, body
-    )
+    return Markup(
+        '<table class="wuwei-table {}" style="{}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+    ).format(css, INLINE["table"], head, body)
 
 
 def quote_html(quote: object, quote_en: object, lang: str) -> Markup | str:
@@ -186,7 +209,14 @@ def display_html(html: Markup, metadata: dict | None = None) -> None:
 
 
 def display_png(path: Path, title: str) -> None:
-    """Show a saved chart; its title becomes the image's description in the HTML report."""
+    """Show a saved PNG; ``title`` becomes the image's ``alt`` text."""
     from IPython.display import Image, display
 
     display(Image(data=Path(path).read_bytes(), format="png"), metadata=image_metadata(title))
+
+
+def display_chart(chart: Any) -> None:
+    """Show a :class:`~wuwei_analysis.report.chart_style.Chart` as its figure (PNG, title as ``alt``)."""
+    from IPython.display import display
+
+    display(chart)

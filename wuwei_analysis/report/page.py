@@ -38,7 +38,11 @@ from wuwei_analysis.report.context import (
 )
 from wuwei_analysis.report.params import (
     THEME_PARAMETERS,
+    Folder,
+    Lang,
     Params,
+    RegionValue,
+    YearValue,
     available_years,
     reject_unknown_parameters,
     validate_params,
@@ -70,14 +74,17 @@ class ReportContext(Context):
 
 
 def setup(
-    theme: object,
-    lang: object = "zh",
-    region: object = "620600",
-    year: object = 2025,
-    processed_dir: object = "",
-    reports_dir: object = "",
+    theme: str,
+    lang: Lang = "zh",
+    region: RegionValue = "620600",
+    year: YearValue = 2025,
+    processed_dir: Folder = "",
+    reports_dir: Folder = "",
 ) -> ReportContext:
-    """Validate the notebook's parameters, load its rows and set the chart style.
+    """Validate the notebook's parameters, load its rows and find the chart font.
+
+    ``reports_dir`` "" means the scratch folder (``config.SCRATCH_DIR``): only ``wuwei build``
+    writes into ``reports/``. No global matplotlib or seaborn setting is changed.
 
     A bad parameter raises :class:`~wuwei_analysis.errors.ParameterError`,
     shown in a notebook as one line naming the parameter and the allowed values.
@@ -106,7 +113,7 @@ def setup(
         measures=measures,
         sources=cited_sources(processed.sources, numbers),
         numbers=numbers,
-        font=charts_module.apply_style(),
+        font=charts_module.prepare(),
     )
 
 
@@ -244,14 +251,17 @@ def show_header(ctx: ReportContext) -> None:
 
 
 def show_charts(ctx: ReportContext) -> list[Path]:
-    """Draw, save (PNG + SVG) and show the charts; say so plainly when there are none."""
+    """Draw, save (PNG + SVG) and show the charts; say so plainly when there are none.
+
+    Each chart shows as its figure: ``ctx.chart_list[0].fig`` is the matplotlib Figure to explore.
+    """
     chart_list = save_charts(ctx)
     if not chart_list:
         html.display_html(_section(ctx, "charts", html.paragraph(_fill(ctx, "no_charts"))))
         return []
     html.display_html(_section(ctx, "charts", Markup("")))
     for chart in chart_list:
-        html.display_png(next(p for p in chart.paths if p.suffix == ".png"), chart.description)
+        html.display_chart(chart)
     return [p for chart in chart_list for p in chart.paths]
 
 

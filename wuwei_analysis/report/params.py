@@ -11,8 +11,10 @@ arrives as ``False`` is rejected, not read as a language.
 from __future__ import annotations
 
 import numbers
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypeAlias
 
 import pandas as pd
 
@@ -28,6 +30,13 @@ THEME_PARAMETERS = ("theme", "lang", "region", "year", "processed_dir", "reports
 SUMMARY_PARAMETERS = ("lang", "region", "year", "processed_dir", "reports_dir", "previous_dir")
 # The first line of the cell papermill injects after the `parameters` cell.
 INJECTED_CELL_HEADER = "# Parameters"
+
+# What a notebook's `setup()` accepts (then checked by the validators below, which take any
+# value, since papermill and YAML can pass anything).
+Lang: TypeAlias = Literal["zh", "en"]  # config.LANGS
+RegionValue: TypeAlias = str | int  # an administrative code (620600 or "620600") or a place name
+YearValue: TypeAlias = int | str  # 2025 or "2025"
+Folder: TypeAlias = str | os.PathLike[str] | None  # "" or None: the default of config
 
 
 @dataclass(frozen=True)
@@ -136,11 +145,18 @@ def validate_year(year: object, allowed_years: list[int]) -> int:
 
 
 def validate_dir(name: str, value: object, default: Path, must_exist: bool) -> Path:
-    """A folder: '' or None means the config default; an existing file is never a folder."""
+    """A folder: '' or None means the config default; an existing file is never a folder.
+
+    A relative path is read from the current folder, or else from the project folder
+    (``config.PROJ_ROOT``): a published notebook names ``data/processed`` and runs wherever it
+    was opened.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         path = Path(default)
-    elif isinstance(value, (str, Path)):
+    elif isinstance(value, (str, os.PathLike)):
         path = Path(value).expanduser()
+        if not path.is_absolute() and not path.exists() and (config.PROJ_ROOT / path).exists():
+            path = config.PROJ_ROOT / path
     else:
         raise _one_line(
             ParameterError(f"{name}={value!r} is not a folder path; give a string, '' = {default}")
@@ -178,7 +194,8 @@ def validate_params(
                 "build it first with `wuwei clean` (or point processed_dir at a processed folder)"
             )
         )
-    reports = validate_dir("reports_dir", reports_dir, config.REPORTS_DIR, must_exist=False)
+    # Charts of an interactive run go to the scratch folder; only `wuwei build` passes reports/.
+    reports = validate_dir("reports_dir", reports_dir, config.SCRATCH_DIR, must_exist=False)
     year_value = validate_year(year, years if years is not None else available_years(processed))
     admin = place.level in reference.ADMIN_LEVELS
     return Params(

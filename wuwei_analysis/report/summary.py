@@ -47,7 +47,11 @@ from wuwei_analysis.report.context import (
 )
 from wuwei_analysis.report.params import (
     SUMMARY_PARAMETERS,
+    Folder,
+    Lang,
+    RegionValue,
     SummaryParams,
+    YearValue,
     reject_unknown_parameters,
     validate_summary_params,
 )
@@ -81,12 +85,12 @@ class SummaryContext(Context):
 
 
 def setup(
-    lang: object = "zh",
-    region: object = config.DEFAULT_REGION,
-    year: object = config.DEFAULT_YEAR,
-    processed_dir: object = "",
-    reports_dir: object = "",
-    previous_dir: object = "",
+    lang: Lang = "zh",
+    region: RegionValue = config.DEFAULT_REGION,
+    year: YearValue = config.DEFAULT_YEAR,
+    processed_dir: Folder = "",
+    reports_dir: Folder = "",  # "" = config.SCRATCH_DIR; only `wuwei build` writes into reports/
+    previous_dir: Folder = "",
 ) -> SummaryContext:
     """Validate the parameters, load the figures and measures, compare with the previous build.
 
@@ -126,7 +130,7 @@ def setup(
         sources=cited_sources(processed.sources, numbers),
         numbers=numbers,
         changes=changes,
-        font=charts_module.apply_style(),
+        font=charts_module.prepare(),
     )
 
 
@@ -305,8 +309,7 @@ def show_headlines(ctx: SummaryContext) -> list[Path]:
         html.display_html(_section(ctx, "headlines", html.paragraph(_fill(ctx, "no_chart"))))
         return []
     html.display_html(_section(ctx, "headlines", Markup("")))
-    description = ctx.chart.description if ctx.chart is not None else ctx.text["chart_title"]
-    html.display_png(next(p for p in paths if p.suffix == ".png"), description)
+    html.display_chart(ctx.chart)
     return paths
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from wuwei_analysis.tables.encoding import (
 from wuwei_analysis.tables.structure import (
     Record,
     header_problems,
+    invisible_problems,
     ragged_problems,
     strip_cell,
     undecodable_problems,
@@ -86,6 +88,13 @@ def read_table(path: Path) -> RawTable:
     unreadable file raises ``OSError``.
     """
     path = Path(path)
+    if leaves_its_folder(path):
+        problem = Problem(
+            relative_name(path),
+            rule="symbolic link leading outside the raw folder",
+            hint="copy the table into the raw folder; links that leave it are never followed",
+        )
+        return _empty_table(path, "", [problem])
     suffix = path.suffix.lower()
     if suffix in DELIMITED_SUFFIXES:
         return _read_delimited(path)
@@ -98,6 +107,15 @@ def read_table(path: Path) -> RawTable:
         hint="save the table as .csv (UTF-8) or .xlsx",
     )
     return _empty_table(path, "", [problem])
+
+
+def leaves_its_folder(path: Path) -> bool:
+    """True for a symbolic link that resolves outside the folder it sits in."""
+    if not path.is_symlink():
+        return False
+    folder = Path(os.path.realpath(path.parent))
+    target = Path(os.path.realpath(path))
+    return folder not in target.parents
 
 
 def _empty_table(path: Path, encoding: str, problems: list[Problem], sheet: str = "") -> RawTable:
@@ -273,6 +291,8 @@ def _build_table(
     header = [raw_header[i] for i in keep]
     problems.extend(header_problems(name, header_record.start, raw_header, keep))
     problems.extend(undecodable_problems(name, bad_bytes, [header_record, *data_records], raw_header))
+    kept_cells = [[row[i] for i in keep] for row in cells]
+    problems.extend(invisible_problems(name, header, [r.start for r in data_records], kept_cells))
     rows = pd.DataFrame([[row[i] for i in keep] for row in cells], columns=header, dtype=object)
     return RawTable(path, header, rows, [record.start for record in data_records], encoding, problems, sheet)
 

@@ -173,3 +173,27 @@ def _column_of_bad_bytes(line: int, records: list[Record], header: list[str]) ->
                 if REPLACEMENT_CHAR in value and i < len(header):
                     return header[i]
     return ""
+
+
+# Characters no figure, name or quote holds and that a reader cannot see: NUL truncates text in C
+# tools and Excel; a byte order mark inside a cell (not at the start of the file) is a pasting slip.
+_INVISIBLE = {
+    "\x00": ("NUL character in a cell", "delete the NUL byte (\\x00); re-save the file as UTF-8 text"),
+    "\ufeff": (
+        "byte order mark (U+FEFF) inside a cell",
+        "delete the invisible U+FEFF character; it is only allowed at the very start of a file",
+    ),
+}
+
+
+def invisible_problems(
+    name: str, header: list[str], lines: list[int], cells: list[list[str]]
+) -> list[Problem]:
+    """A problem for every cell that holds NUL or a byte order mark."""
+    problems = []
+    for line, row in zip(lines, cells, strict=False):
+        for column, value in zip(header, row, strict=False):
+            for char, (rule, hint) in _INVISIBLE.items():
+                if char in value:
+                    problems.append(Problem(name, line, column, _shorten(value), rule, hint))
+    return problems

@@ -33,8 +33,24 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     atomic_write_bytes(path, csv_bytes(df))
 
 
+# OWASP's CSV injection advice: a text cell that starts with one of these is read by Excel as a
+# formula (=HYPERLINK(...), +cmd|...); a leading apostrophe makes it text. Parquet keeps the truth.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """``'=1+2`` for the text ``=1+2``; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The bytes :func:`write_csv` writes."""
+    """The bytes :func:`write_csv` writes (text cells that Excel would run are neutralised)."""
+    df = df.copy()
+    for column in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[column]):
+            df[column] = df[column].map(neutralise_formula)
     quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(df) else csv.QUOTE_MINIMAL
     text = df.to_csv(index=False, lineterminator="\n", quoting=quoting)
     return UTF8_BOM + text.encode("utf-8")

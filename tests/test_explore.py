@@ -1,0 +1,136 @@
+"""What an analyst in JupyterLab meets: own settings kept, figures to explore, no font warnings,
+styling that survives JupyterLab's sanitizer."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import matplotlib as mpl
+import pytest
+import seaborn as sns
+
+from wuwei_analysis.report import chart_style, fonts, html, page, summary
+
+
+def _snapshot() -> dict:
+    return {k: v for k, v in mpl.rcParams.items() if k != "backend"}
+
+
+def _report(processed: Path, reports: Path, **kw):
+    return page.setup(theme="health", lang="zh", processed_dir=str(processed), reports_dir=str(reports), **kw)
+
+
+def test_setup_and_drawing_keep_the_analysts_own_settings(bundled_processed, reports_dir):
+    with mpl.rc_context():
+        sns.set_theme(style="dark", palette="pastel")  # the analyst's own taste
+        mpl.rcParams["font.size"] = 13
+        before = _snapshot()
+        ctx = _report(bundled_processed, reports_dir)
+        assert page.save_charts(ctx)  # drawn and saved in the house style …
+        summary.save_headlines(
+            summary.setup(lang="en", processed_dir=str(bundled_processed), reports_dir=str(reports_dir))
+        )
+        assert _snapshot() == before  # … and the analyst's settings are as they were
+
+
+def test_charts_drawn_in_the_house_style_keep_their_font_when_shown_later(bundled_processed, reports_dir):
+    ctx = _report(bundled_processed, reports_dir)
+    chart = page.draw_charts(ctx)[0]
+    title = chart.fig.texts[0]
+    assert title.get_fontfamily()[0] == ctx.font  # a named family, not rcParams' generic sans-serif
+    data, metadata = chart._repr_mimebundle_()
+    assert data["image/png"].startswith(b"\x89PNG") and metadata == {"image/png": {"alt": chart.description}}
+
+
+def test_a_bare_figure_shows_as_a_png_in_ipython(bundled_processed, reports_dir):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        ctx = _report(bundled_processed, reports_dir)  # registers the formatter when none is
+        fig = page.draw_charts(ctx)[0].fig
+        data, _ = shell.display_formatter.format(fig)
+        assert data["image/png"].startswith(b"\x89PNG")
+    finally:
+        InteractiveShell.clear_instance()
+
+
+@pytest.mark.parametrize("source", ["system", "bundled"])
+def test_no_findfont_warning_whatever_the_font_has(
+    source, bundled_processed, reports_dir, monkeypatch, caplog
+):
+    if source == "bundled" and fonts.bundled_cjk_font() is None:
+        pytest.skip("the [fonts] extra (mplfonts) is not installed")
+    if source == "system" and fonts.system_cjk_family() is None:
+        pytest.skip("no system CJK font")
+    monkeypatch.setenv(fonts.FONT_ENV, source)
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        ctx = _report(bundled_processed, reports_dir)
+        page.save_charts(ctx)
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    with chart_style.house_style() as family:
+        weight = chart_style.strong(10)["fontweight"]
+    assert weight == ("bold" if fonts.has_bold(family) else "normal")
+
+
+def test_debians_noto_cjk_has_the_bold_face_the_charts_use():
+    if fonts.system_cjk_family() != "Noto Sans CJK SC":
+        pytest.skip("fonts-noto-cjk is not installed")
+    assert fonts.has_bold("Noto Sans CJK SC")
+    assert fonts.covers("Noto Sans CJK SC")
+
+
+def test_setup_types_name_the_allowed_values():
+    import typing
+
+    hints = typing.get_type_hints(page.setup)
+    assert typing.get_args(hints["lang"]) == ("zh", "en")
+    assert object not in hints.values()
+    assert object not in typing.get_type_hints(summary.setup).values()
+
+
+# ---------------------------------------------------------------- JupyterLab's sanitizer
+
+
+def _lab_sanitizer_source() -> str:
+    lab = pytest.importorskip("jupyterlab")
+    for path in sorted((Path(lab.__file__).parent / "static").glob("*.js")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "allowedStyles:{" in text and "allowedTags:[" in text:
+            return text
+    pytest.skip("JupyterLab's sanitizer options not found in its static files")
+
+
+def test_inline_styles_use_only_what_jupyterlabs_sanitizer_keeps():
+    """An untrusted notebook loses its <style>; the parts' inline styles must survive instead."""
+    source = _lab_sanitizer_source()
+    start = source.index("allowedStyles:{")
+    styles = set(re.findall(r'(?:"([a-z-]+)"|\b([a-z]+)):\[', source[start : source.index("}}", start)]))
+    allowed_styles = {a or b for a, b in styles}
+    tags_start = source.index("allowedTags:[")
+    allowed_tags = set(re.findall(r'"([a-z0-9]+)"', source[tags_start : source.index("]", tags_start)]))
+    attrs_start = source.index('allowedAttributes:{"*":[')
+    everywhere = set(re.findall(r'"([a-z-]+)"', source[attrs_start : source.index("]", attrs_start)]))
+
+    used = {prop.split(":")[0].strip() for style in html.INLINE.values() for prop in style.split(";")}
+    assert used <= allowed_styles, used - allowed_styles
+    for style in html.INLINE.values():
+        assert "var(" not in style and "url(" not in style and '"' not in style and "'" not in style
+    assert {"class", "style", "lang", "id"} <= everywhere
+    assert {
+        "header",
+        "section",
+        "h1",
+        "h2",
+        "p",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "a",
+        "sup",
+    } <= allowed_tags
