@@ -64,6 +64,7 @@ def source_article() -> Path:
 # the leak check finds this session's processes and never another engineer's.
 SESSION_ENV = "WUWEI_TEST_SESSION"
 os.environ[SESSION_ENV] = uuid.uuid4().hex
+BROWSER_TOOLS = (b"/usr/lib/chromium/", b"playwright/driver/")  # started by the browser fixture, not a build
 LEFTOVER_GRACE = 10.0  # seconds a process that is already exiting may take to go
 
 
@@ -94,6 +95,8 @@ def project_processes() -> set[int]:
                 cmdline = handle.read()
         except (OSError, IndexError):
             continue
+        if any(tool in cmdline for tool in BROWSER_TOOLS):
+            continue  # the browser tests' one browser lives for the module, by design
         if session in environ and any(
             marker in cmdline or any(v.startswith(marker) for v in environ) for marker in PROJECT_MARKERS
         ):
