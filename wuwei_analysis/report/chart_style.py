@@ -34,7 +34,14 @@ from wuwei_analysis import config
 from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
 
-PALETTE = ["#2B6A94", "#E07A2F", "#3C9A6E", "#8A66B0", "#C2493D", "#6C7A89"]
+PALETTE = [
+    "#2B6A94",
+    "#E07A2F",
+    "#3C9A6E",
+    "#8A66B0",
+    "#C2493D",
+    "#1E7B85",
+]  # one per theme (themes.csv order); urban was slate grey, which read as "disabled" at 390 px
 INK = "#1F2933"
 MUTED = "#5B6770"
 CARD = "#EEF3F7"
