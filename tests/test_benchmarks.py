@@ -14,7 +14,7 @@ import bench_clean  # noqa: E402
 
 def test_bench_clean_generates_a_raw_folder_that_passes_check(tmp_path):
     bench_clean.synthetic_raw(tmp_path / "raw", 3_000)
-    assert check(raw_files(tmp_path / "raw")) == []
+    assert check(raw_files(tmp_path / "raw")).problems == []
 
 
 def test_bench_clean_rows_are_marked_synthetic(tmp_path):

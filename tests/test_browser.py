@@ -33,12 +33,14 @@ from wuwei_analysis.build import site_index as build_site
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = config.PROJ_ROOT / "screenshots"
+# The city's 2025 pages (the build is narrowed to the city: its districts' pages are the same code).
+CITY = f"{config.DEFAULT_REGION}/{config.DEFAULT_YEAR}"
 REPORTS = tuple(
-    f"{lang}/{theme}" for lang in config.LANGS for theme in (*reference.theme_ids(), config.SUMMARY)
+    f"{lang}/{CITY}/{theme}" for lang in config.LANGS for theme in (*reference.theme_ids(), config.SUMMARY)
 )
 PAGES = ("index", *REPORTS)
 ESCAPED_THEMES = ("health", config.SUMMARY)
-ESCAPED = tuple(f"{lang}/{theme}" for lang in config.LANGS for theme in ESCAPED_THEMES)
+ESCAPED = tuple(f"{lang}/{CITY}/{theme}" for lang in config.LANGS for theme in ESCAPED_THEMES)
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CODE = re.compile(
@@ -81,7 +83,7 @@ def site(tmp_path_factory) -> Path:
     """Every report from the bundled data, cleaned into and published under a temporary folder."""
     bs.chromium_path()  # fail before building when there is no browser
     root = tmp_path_factory.mktemp("browser-site")
-    _build(root / "reports", root / "processed")
+    _build(root / "reports", root / "processed", regions=(config.DEFAULT_REGION,))
     return root
 
 
@@ -107,7 +109,8 @@ def escaped_site(site, tmp_path_factory) -> Path:
         _with_payloads(tables["measures"]),
         tables["sources"].assign(title=PAYLOADS[0], authors=PAYLOADS[1]),
     )
-    _build(root / "reports", root / "processed", clean=False, themes=ESCAPED_THEMES, langs=config.LANGS)
+    _build(root / "reports", root / "processed", clean=False, themes=ESCAPED_THEMES, langs=config.LANGS,
+           regions=(config.DEFAULT_REGION,))  # fmt: skip
     return root
 
 
@@ -152,7 +155,7 @@ def _lang(page: str) -> str:
 
 
 def _theme(page: str) -> str:
-    return page.split("/")[1]
+    return page.split("/")[-1]  # zh/620600/2025/health
 
 
 # --------------------------------------------------------------------------- index and links

@@ -40,6 +40,7 @@ FIXTURES = Path(__file__).resolve().parent / "build_fixtures"
 THEMES = ("health", "urban", "summary")
 LANGS = ("zh", "en")
 CODE_MARKER = "wuwei-fixture-code"
+SLICE = "620600/2025"  # the one place and year of RAW: reports go to <lang>/620600/2025/
 RAW = """theme,indicator_id,region_code,year,value
 health,health_doctors,620600,2025,848
 health,health_nurses,620600,2025,985
@@ -129,7 +130,7 @@ def decisions(log: str) -> dict[str, str]:
     for match in re.finditer(r"^\[\s*\d+/\d+\] (\w+)\s+(\S+/\w+)", log, flags=re.M):
         verb, label = match.groups()
         if verb != "run":
-            found[label] = verb
+            found["/".join(label.split("/")[-2:])] = verb  # 620600/2025/urban/zh → urban/zh
     return found
 
 
@@ -188,16 +189,16 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
 
     for lang in LANGS:
         for theme in THEMES:
-            assert (reports / lang / f"{theme}.html").is_file()
-            nbformat.validate(nbformat.read(reports / lang / f"{theme}.ipynb", as_version=4))
+            assert (reports / lang / SLICE / f"{theme}.html").is_file()
+            nbformat.validate(nbformat.read(reports / lang / SLICE / f"{theme}.ipynb", as_version=4))
         # The charts the notebooks saved are published beside the reports.
-        assert {p.name for p in (reports / lang / "figures").iterdir()} == {"health.png", "urban.png"}
+        assert {p.name for p in (reports / lang / SLICE / "figures").iterdir()} == {"health.png", "urban.png"}
     assert not (reports / ".staging").exists()
     assert not (reports / "_failed").exists()
 
     manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["complete"] is True and manifest["status"] == "ok"
-    entry = manifest["notebooks"]["en/urban"]
+    entry = manifest["notebooks"]["en/620600/2025/urban"]
     assert entry["status"] == "ok" and entry["duration_s"] > 0
     assert Path(entry["notebook"]).name == "theme.ipynb"  # one notebook, run with theme="urban"
     assert set(entry["inputs"]) == {
@@ -210,19 +211,21 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
         "pages",
     }
     assert entry["parameters"] == {"theme": "urban", "lang": "en", "region": "620600", "year": 2025}
-    assert entry["html"] == "en/urban.html" and entry["figures"] == ["en/figures/urban.png"]
+    assert entry["html"] == "en/620600/2025/urban.html" and entry["figures"] == [
+        "en/620600/2025/figures/urban.png"
+    ]
     assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
 
     index = (reports / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert "zh/health.html" in links and "en/summary.html" in links
+    assert "zh/620600/2025/health.html" in links and "en/620600/2025/summary.html" in links
     assert "manifest.json" in links and "data/indicators.csv" in links  # build details, downloads
     for link in links:
         assert not re.match(r"[a-z]+:|/", link), link  # relative
         assert link.startswith("#") or (reports / link).is_file(), link
     assert "医疗卫生" in index and "Urban quality of life" in index
     # the landing page is for readers: hashes and build times stay in the manifest it links
-    assert manifest["notebooks"]["zh/urban"]["data_version"] not in index
+    assert manifest["notebooks"]["zh/620600/2025/urban"]["data_version"] not in index
     assert build_html.find_external_references(index) == []
 
 
@@ -230,7 +233,7 @@ def test_the_executed_notebook_names_no_build_machine_folder(baseline):
     """Published notebooks run on the analyst's machine: blank folders (the defaults), and a re-run
     writes its charts to the scratch folder, never into the published site."""
     root, _ = baseline
-    nb = nbformat.read(root / "reports" / "en" / "health.ipynb", as_version=4)
+    nb = nbformat.read(root / "reports" / "en" / SLICE / "health.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert injected.source.startswith("# Parameters")
     assert 'reports_dir = ""' in injected.source and 'processed_dir = ""' in injected.source
@@ -283,9 +286,9 @@ def test_changing_one_figure_reruns_only_that_theme_and_the_summary(ws):
     assert ran(log) == {"urban/zh", "urban/en", "summary/zh", "summary/en"}
     assert {label for label, verb in decisions(log).items() if verb == "skip"} == {"health/zh", "health/en"}
     assert "clean  running (raw changed)" in log
-    assert re.search(r"run\s+urban/en\s+\(data changed\)", log)
+    assert re.search(r"run\s+\S*urban/en\s+\(data changed\)", log)
     # The summary compares with the previous edition's data, kept by the build.
-    summary = (ws.reports / "en" / "summary.html").read_text(encoding="utf-8")
+    summary = (ws.reports / "en" / SLICE / "summary.html").read_text(encoding="utf-8")
     assert "Compared with the previous edition: 2 changed rows." in summary
     manifest = ws.manifest()
     assert manifest["previous_data_version"] and manifest["data_version"] != manifest["previous_data_version"]
@@ -321,9 +324,10 @@ def test_notebook_library_and_parameter_changes_are_detected(ws, monkeypatch):
     assert re.search(r"health/zh\s+would run \(notebook changed\)", log)
     assert re.search(r"urban/zh\s+\(unchanged\)", log)
     (ws.notebooks / "health.ipynb").unlink()
-    status, log = ws.build(dry_run=True, year=2024)
-    assert re.search(r"urban/en\s+would run \(parameters changed\)", log)
-    assert "would run" in log and not ran(log)
+    # A report's region and year now come from the data (one job per place and year), so naming
+    # the one slice there is changes no parameter: nothing would run.
+    status, log = ws.build(dry_run=True, regions=("武威市",), years=(2025,))
+    assert re.search(r"urban/en\s+\(unchanged\)", log) and "dry run: 0 of 6 notebooks would run" in log
     monkeypatch.setattr(build_inputs, "library_hash", lambda: "another library")
     status, log = ws.build(dry_run=True)
     assert re.search(r"urban/en\s+would run \(library code changed\)", log)
@@ -348,8 +352,8 @@ def test_outputs_saved_by_jupyter_do_not_trigger_a_run(ws):
 
 
 def test_a_modified_or_missing_report_is_rebuilt(ws):
-    (ws.reports / "zh" / "urban.html").write_text("<html>edited</html>", encoding="utf-8")
-    (ws.reports / "en" / "health.ipynb").unlink()
+    (ws.reports / "zh" / SLICE / "urban.html").write_text("<html>edited</html>", encoding="utf-8")
+    (ws.reports / "en" / SLICE / "health.ipynb").unlink()
     status, log = ws.build()
     assert status == errors.EXIT_OK, log
     assert ran(log) == {"urban/zh", "health/en"}
@@ -360,52 +364,59 @@ def test_a_modified_or_missing_report_is_rebuilt(ws):
 
 
 def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
-    good_html = (ws.reports / "en" / "urban.html").read_bytes()
+    good_html = (ws.reports / "en" / SLICE / "urban.html").read_bytes()
     ws.use("urban", "raises")
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_FAILED, log
     assert decisions(log) == {"health/en": "skip", "urban/en": "FAIL", "summary/en": "skip"}
     assert re.search(
-        r"FAIL\s+urban/en\s+[\d.]+s: ZeroDivisionError: division by zero \(cell In \[\d+\]\)", log
+        r"FAIL\s+\S*urban/en\s+[\d.]+s: ZeroDivisionError: division by zero \(cell In \[\d+\]\)", log
     )
-    assert "kept in" in log and "_failed/en/urban.ipynb" in log
+    assert "kept in" in log and "_failed/en/620600/2025/urban.ipynb" in log
     assert "1 failed" in log
 
-    assert (ws.reports / "en" / "urban.html").read_bytes() == good_html
-    kept = nbformat.read(ws.reports / "_failed" / "en" / "urban.ipynb", as_version=4)
+    assert (ws.reports / "en" / SLICE / "urban.html").read_bytes() == good_html
+    kept = nbformat.read(ws.reports / "_failed" / "en" / SLICE / "urban.ipynb", as_version=4)
     assert "papermill-error-cell-tag" in kept.cells[0].metadata.get("tags", [])
     assert any(o.get("ename") == "ZeroDivisionError" for c in kept.cells for o in c.get("outputs", []))
 
     manifest = ws.manifest()
     assert manifest["status"] == "failed"
-    entry = manifest["notebooks"]["en/urban"]
-    assert entry["status"] == "failed" and entry["failed_ipynb"] == "_failed/en/urban.ipynb"
-    assert entry["html"] == "en/urban.html"  # the published report is still described
+    entry = manifest["notebooks"]["en/620600/2025/urban"]
+    assert entry["status"] == "failed" and entry["failed_ipynb"] == "_failed/en/620600/2025/urban.ipynb"
+    assert entry["html"] == "en/620600/2025/urban.html"  # the published report is still described
     index = (ws.reports / "index.html").read_text(encoding="utf-8")
-    assert 'data-theme="urban" data-state="failed"' in index and 'href="_failed/en/urban.ipynb"' in index
-    assert 'href="en/urban.html"' in index
+    assert (
+        'data-theme="urban" data-region="620600" data-year="2025" data-state="failed"' in index
+        and 'href="_failed/en/620600/2025/urban.ipynb"' in index
+    )
+    assert 'href="en/620600/2025/urban.html"' in index
 
     # Fixed (back to theme.ipynb): the next build runs it again, publishes it and clears the failure.
     (ws.notebooks / "urban.ipynb").unlink()
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_OK, log
     assert ran(log) == {"urban/en"} and "(failed last time)" in log
-    assert not (ws.reports / "_failed" / "en" / "urban.ipynb").exists()
+    assert not (ws.reports / "_failed" / "en" / SLICE / "urban.ipynb").exists()
     assert ws.manifest()["status"] == "ok"
 
 
 def test_cell_timeouts_and_kernel_deaths_are_isolated_failures(ws):
-    previous = {lang: (ws.reports / "en" / f"{lang}.html").read_bytes() for lang in ("health", "urban")}
+    previous = {
+        lang: (ws.reports / "en" / SLICE / f"{lang}.html").read_bytes() for lang in ("health", "urban")
+    }
     ws.use("health", "sleeps")
     ws.use("urban", "dies")
     status, log = ws.build(langs=("en",), timeout=2)
     assert status == errors.EXIT_FAILED, log
     assert decisions(log) == {"health/en": "FAIL", "urban/en": "FAIL", "summary/en": "skip"}
-    assert re.search(r"FAIL\s+health/en .*longer than the 2 s limit \(--timeout\) \(cell In \[\d+\]\)", log)
-    assert re.search(r"FAIL\s+urban/en .*the kernel died \(cell (In \[\d+\]|#\d+)\)", log)
+    assert re.search(
+        r"FAIL\s+\S*health/en .*longer than the 2 s limit \(--timeout\) \(cell In \[\d+\]\)", log
+    )
+    assert re.search(r"FAIL\s+\S*urban/en .*the kernel died \(cell (In \[\d+\]|#\d+)\)", log)
     for theme in ("health", "urban"):
-        assert (ws.reports / "en" / f"{theme}.html").read_bytes() == previous[theme]
-        kept = nbformat.read(ws.reports / "_failed" / "en" / f"{theme}.ipynb", as_version=4)
+        assert (ws.reports / "en" / SLICE / f"{theme}.html").read_bytes() == previous[theme]
+        kept = nbformat.read(ws.reports / "_failed" / "en" / SLICE / f"{theme}.ipynb", as_version=4)
         assert "Execution stopped" in kept.cells[0].source
     assert (ws.reports / "_failed" / "workers.log").is_file()
 
@@ -414,7 +425,7 @@ def test_a_notebook_without_parameters_cell_fails_alone(ws):
     ws.use("urban", "no_parameters")
     status, log = ws.build(langs=("en",))
     assert status == errors.EXIT_FAILED
-    assert re.search(r"FAIL\s+urban/en .*no cell tagged 'parameters'", log)
+    assert re.search(r"FAIL\s+\S*urban/en .*no cell tagged 'parameters'", log)
     assert decisions(log)["health/en"] == "skip"
 
 
@@ -433,9 +444,9 @@ def test_bad_raw_data_stops_the_build_before_anything_is_published(ws):
     [
         ({"langs": ("fr",)}, "unknown language"),
         ({"themes": ("../../etc",)}, "unknown theme"),
-        ({"region": "../../tmp"}, "region must be a code"),
-        ({"region": "a/b"}, "region must be a code"),
-        ({"year": "2025"}, "year must be a whole number"),
+        ({"regions": ("../../tmp",)}, "region must be a code"),
+        ({"regions": ("a/b",)}, "region must be a code"),
+        ({"years": ("2025",)}, "year must be a whole number"),
         ({"parameters": {"colour": "red"}}, "unknown parameter 'colour': not declared"),
         ({"parameters": {"reports_dir": "/tmp/elsewhere"}}, "'reports_dir' is set by the build"),
         ({"parameters": {"lang": "en"}}, "'lang' is set by the build"),
@@ -454,7 +465,7 @@ def test_bad_parameters_are_refused_before_anything_runs(ws, overrides, message)
 
 def test_the_parameter_validator_runs_before_any_kernel(ws, monkeypatch):
     before = stamps(ws.reports)
-    status, log = ws.build(force=True, year=1999)  # not a year in the processed data
+    status, log = ws.build(force=True, years=(1999,))  # not a year in the processed data
     assert status == errors.EXIT_BAD_INPUT, log
     assert "year=1999 is not allowed" in log
     assert not decisions(log) and stamps(ws.reports) == before
@@ -532,23 +543,23 @@ def test_sigkill_mid_build_then_the_next_build_completes(tmp_path):
     assert not alive, f"still running after the build was killed: {alive}"
 
     # Whatever was published is whole: complete HTML, valid notebooks, no temp files.
-    for html in ws.reports.glob("*/*.html"):
+    for html in ws.reports.glob(f"*/{SLICE}/*.html"):
         assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), html
-    for nb in ws.reports.glob("*/*.ipynb"):
+    for nb in ws.reports.glob(f"*/{SLICE}/*.ipynb"):
         nbformat.validate(nbformat.read(nb, as_version=4))
     outside_staging = [p for p in ws.reports.rglob("*") if ".staging" not in p.parts]
     assert not [p for p in outside_staging if p.name.endswith(".tmp")]
     recorded = ws.manifest()["notebooks"]  # written after each report: "ok" means recorded
     published_before = sum(entry["status"] == "ok" for entry in recorded.values())
     assert 1 <= published_before < 6
-    assert len(list(ws.reports.glob("*/*.html"))) >= published_before
+    assert len(list(ws.reports.glob(f"*/{SLICE}/*.html"))) >= published_before
 
     status, log = ws.build(clean=False)
     assert status == errors.EXIT_OK, log
     # It picks up where the killed build stopped: what was published is not run again.
     assert len(ran(log)) == 6 - published_before, log
     assert ws.manifest()["complete"] is True
-    assert len(list(ws.reports.glob("*/*.html"))) == 6
+    assert len(list(ws.reports.glob(f"*/{SLICE}/*.html"))) == 6
     assert not (ws.reports / ".staging").exists()
     assert 'data-state="ok"' in (ws.reports / "index.html").read_text(encoding="utf-8")
 
@@ -557,7 +568,7 @@ def test_a_second_build_at_the_same_time_refuses(ws):
     ws.use("health", "slow")
     proc = _run_build_process(ws, "--theme", "health", "--lang", "en")
     try:
-        _wait_for_line(proc, r"run\s+health/en")
+        _wait_for_line(proc, r"run\s+\S*health/en")
         status, log = ws.build(force=True)
         assert status == errors.EXIT_BUSY
         assert "another build is running in" in log and f"pid {proc.pid}" in log
@@ -592,7 +603,7 @@ def test_an_unwritable_reports_folder_is_a_clear_error(ws, tmp_path):
 
 
 def test_a_full_disk_while_publishing_keeps_the_previous_report(ws, monkeypatch):
-    good_html = (ws.reports / "en" / "urban.html").read_bytes()
+    good_html = (ws.reports / "en" / SLICE / "urban.html").read_bytes()
     real_replace = os.replace
 
     def full_disk(src, dst, *args, **kwargs):
@@ -605,7 +616,7 @@ def test_a_full_disk_while_publishing_keeps_the_previous_report(ws, monkeypatch)
     monkeypatch.undo()
     assert status == errors.EXIT_OUTPUT, log
     assert "No space left on device" in log
-    assert (ws.reports / "en" / "urban.html").read_bytes() == good_html
+    assert (ws.reports / "en" / SLICE / "urban.html").read_bytes() == good_html
     assert not [p for p in ws.reports.rglob("*.tmp") if ".staging" not in p.parts]
     status, log = ws.build(themes=("urban",), langs=("en",))
     assert status == errors.EXIT_OK, log
@@ -671,7 +682,7 @@ def test_the_html_is_offline_code_free_and_labelled(baseline):
     root, _ = baseline
     for lang in LANGS:
         for theme in THEMES:
-            html = (root / "reports" / lang / f"{theme}.html").read_text(encoding="utf-8")
+            html = (root / "reports" / lang / SLICE / f"{theme}.html").read_text(encoding="utf-8")
             assert CODE_MARKER not in html and "import pandas" not in html
             assert "processed_dir" not in html and "reports_dir" not in html  # parameters, injected too
             assert "jp-InputArea-editor" not in html and 'class="highlight' not in html
@@ -782,7 +793,7 @@ def test_command_line_options():
     options = build.options_from_args(ns)
     assert options.jobs == 3 and options.force and options.timeout == 30
     assert options.langs == ("en",) and options.themes == ("health", "urban", "summary")
-    assert options.region == "620602" and options.year == 2024 and options.parameters == {"top_n": 5}
+    assert options.regions == ("620602",) and options.years == (2024,) and options.parameters == {"top_n": 5}
     assert options.clean is False and options.dry_run is True and options.reports_dir == Path("out")
 
     defaults = build.options_from_args(parser.parse_args([]))

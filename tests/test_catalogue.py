@@ -361,7 +361,10 @@ def test_papermills_own_cli_runs_a_theme_notebook(tmp_path):
     )
     health = pd.read_parquet(config.PROCESSED_DATA_DIR / "indicators.parquet").query("theme == 'health'")
     assert all(name in html for name in health["name_en"])
-    assert (tmp_path / "reports" / "en" / "figures" / "health_trained_by_role.png").exists()
+    assert (
+        config.figures_dir(tmp_path / "reports", "en", config.DEFAULT_REGION, config.DEFAULT_YEAR)
+        / "health_trained_by_role.png"
+    ).exists()
 
 
 # 15. an output folder that cannot be written ---------------------------------------------------

@@ -16,7 +16,7 @@ from wuwei_analysis import config, contract, reference
 from wuwei_analysis.cli import main
 from wuwei_analysis.contract import column_names
 from wuwei_analysis.errors import DataError
-from wuwei_analysis.tables.clean import check, clean, process, raw_files, reference_warnings
+from wuwei_analysis.tables.clean import check, clean, process, raw_files
 
 INDICATOR_COLUMNS = column_names("indicators")
 MEASURE_COLUMNS = column_names("measures")
@@ -263,7 +263,7 @@ def test_unknown_header_names_the_accepted_ones(tmp_path):
 
 def test_check_lists_problems_and_writes_nothing(tmp_path):
     raw = make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW.replace(',游园,', ',公顷,')}\n")
-    problems = check([raw], today=date(2025, 12, 31))
+    problems, _ = check([raw], today=date(2025, 12, 31))
     assert [p.rule for p in problems] == ["unknown unit"]
     assert sorted(p.name for p in raw.iterdir()) == ["sources.csv", "urban.csv"]
 
@@ -302,7 +302,7 @@ def test_cli_check_warns_about_reference_rows_no_table_uses_and_still_passes(tmp
 
 def test_a_unit_read_from_the_value_counts_as_used(tmp_path):
     row = GOOD_ROW.replace(",46个,游园,", ",1000多人,,").replace("46个", "1000多人")
-    warnings = reference_warnings([make_raw(tmp_path, f"{HEADER}\n{row}\n")])
+    warnings = check([make_raw(tmp_path, f"{HEADER}\n{row}\n")]).warnings
     assert "persons" not in next(w for w in warnings if w.startswith("units.csv"))
 
 

@@ -162,7 +162,7 @@ def test_wuwei_check_warns_about_a_figure_without_a_row_and_exits_zero(tmp_path,
     shutil.copytree(config.RAW_DATA_DIR, raw)
     with (raw / "urban.csv").open("a", encoding="utf-8") as handle:
         handle.write(
-            "urban,urban_new_figure,新指标,A new figure,武威市,2025,12个,游园,,wuwei_minsheng_2025,新指标12个,\n"
+            "urban,urban_new_figure,新指标,A new figure,武威市,2025,12个,游园,,,wuwei_minsheng_2025,新指标12个,\n"
         )
     assert main(["check", str(raw)]) == 0
     captured = capsys.readouterr()

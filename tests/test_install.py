@@ -97,5 +97,5 @@ def test_wuwei_check_and_a_notebook_run_outside_the_checkout(installed):
     outputs = [o for cell in nb.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
-    assert sorted(p.name for p in (work / ".scratch" / "en" / "figures").glob("*.png"))  # the scratch folder
+    assert sorted(p.name for p in (work / ".scratch" / "en").rglob("figures/*.png"))  # the scratch folder
     assert not (work / "reports").exists()

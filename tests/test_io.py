@@ -481,3 +481,41 @@ def test_xlsx_whole_floats_have_no_float_artefacts(tmp_path: Path) -> None:
     workbook.active.append([1e20, 73.0, 0.125])
     workbook.save(tmp_path / "t.xlsx")
     assert cells(read_table(tmp_path / "t.xlsx")) == [["100000000000000000000", "73", "0.125"]]
+
+
+def test_edge_characters_are_every_whitespace_of_the_regex_class_and_invisible_marks():
+    import re
+    import sys
+
+    from wuwei_analysis.tables.structure import EDGE_CHARACTERS
+
+    space = re.compile(r"\s")
+    whitespace = {chr(c) for c in range(sys.maxunicode + 1) if space.match(chr(c))}
+    assert set(EDGE_CHARACTERS) == whitespace | {"\ufeff", "\u200b"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n",
+        "a,b\nc",
+        "\n \n\tx\ty\n",
+        "a\x0bb",
+        "  \r\n\r\nlong" + "x" * 50 + ",y\n",
+        "\u2028\u2028z",
+        " ",
+    ],
+)
+def test_first_line_reads_only_a_prefix_but_finds_what_splitlines_finds(text):
+    from wuwei_analysis.tables.read import _first_line
+
+    expected = next((line for line in text.splitlines() if line.strip()), "")
+    assert _first_line(text, chunk=4) == expected
+    assert _first_line(text) == expected
+
+
+def test_a_quoted_cell_over_two_lines_keeps_the_line_numbers_of_the_rows_after_it(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "t.csv", 'a,b\n1,"x\ny"\n2,z\n\n3,w\n'))
+    assert cells(table) == [["1", "x\ny"], ["2", "z"], ["3", "w"]]
+    assert table.lines == [2, 4, 6]

@@ -194,7 +194,8 @@ def test_committed_notebooks_have_no_outputs_or_execution_counts():
         "theme.ipynb",
         "summary.ipynb",
         "extract.ipynb",
-    }  # one notebook serves every theme
+        "explore.ipynb",
+    }  # one serves every theme
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
@@ -239,7 +240,7 @@ def test_notebook_runs_in_both_languages(runs, theme, lang):
     run = runs[f"{theme}-{lang}"]
     _ok(run)
     figures = _city(runs.indicators, theme)
-    figures_dir = config.figures_dir(run.reports_dir, lang)
+    figures_dir = config.figures_dir(run.reports_dir, lang, config.DEFAULT_REGION, config.DEFAULT_YEAR)
     headings = {"zh": ("图表", "解读", "资料来源"), "en": ("Charts", "Commentary", "Sources")}[lang]
     html = _html(run)
     for heading in headings:

@@ -112,7 +112,7 @@ def test_nothing_unused_and_nothing_missing_gives_no_warning():
 # --- labels as data --------------------------------------------------------------------------------
 
 # Where each group of labels is asked for: the module that reads the group, and how it asks.
-LABEL_GROUPS = {"page", "summary", "chart", "site", "nav", "landing"}
+LABEL_GROUPS = {"page", "summary", "chart", "site", "nav", "landing", "compare"}
 # Functions whose second argument (after the context) is a label key of the module's group.
 KEY_TAKERS = {"_fill", "_section"}
 # Names whose subscript is a label key: ctx.text[...], words[...], labels[...].

@@ -34,8 +34,8 @@ NAN = float("nan")
 LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff]")
 HEADINGS = {
-    "zh": ("主要数字", "全部数字", "无数字领域的举措", "自上次发布以来修订的数字", "资料来源"),
-    "en": ("Headline figures", "All figures", "Measures of the themes without figures",
+    "zh": ("主要数字", "全部数字", "无数字领域的举措", "与上一年相比", "自上次发布以来修订的数字", "资料来源"),
+    "en": ("Headline figures", "All figures", "Measures of the themes without figures", "Since last year",
            "Figures revised since the last publication", "Sources"),
 }  # fmt: skip
 BUILD_WORDS = ("构建", "build")  # internal details a reader should not meet
@@ -281,7 +281,7 @@ def _written(row: pd.Series, lang: str) -> str:
 def test_sections_are_headed_in_the_report_language(bundled, lang):
     ctx = _setup(bundled, lang)
     parts = {"headlines": Markup(""), "figures": summary.figures_html(ctx), "measures": summary.measures_html(ctx),
-             "changes": summary.changes_html(ctx), "sources": summary.sources_html(ctx)}  # fmt: skip
+             "since_last_year": summary.since_last_year_html(ctx), "changes": summary.changes_html(ctx), "sources": summary.sources_html(ctx)}  # fmt: skip
     headings = [
         re.search(r"<h2>(.*?)</h2>", str(summary._section(ctx, k, v))).group(1) for k, v in parts.items()
     ]
@@ -483,7 +483,7 @@ def test_summary_runs_end_to_end_with_every_section_and_a_chart(runs):
     assert len(_rows(_section(run, "figures"))) == int((runs.indicators["year"] == 2025).sum())
     assert "1 new, 1 revised and 1 removed" in _text(_section(run, "changes"))
     assert _images(run) >= 1
-    figures_dir = config.figures_dir(run.reports_dir, "en")
+    figures_dir = config.figures_dir(run.reports_dir, "en", config.DEFAULT_REGION, config.DEFAULT_YEAR)
     assert (figures_dir / "summary_headlines.png").is_file() and (
         figures_dir / "summary_headlines.svg"
     ).is_file()

@@ -11,7 +11,6 @@ figures of the data have no catalogue row (:func:`missing`) and which rows no fi
 from __future__ import annotations
 
 import csv
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -219,18 +218,27 @@ def load(reference_dir: Path = config.REFERENCE_DIR) -> Catalogue:
 
 def missing(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list[Problem]:
     """Figures of the data whose indicator_id has no catalogue row: one problem per figure row."""
+    return _missing_problems(_missing_rows(indicators, catalogue))
+
+
+def _missing_rows(indicators: pd.DataFrame, catalogue: Catalogue | None) -> pd.DataFrame:
     known = (catalogue or load()).indicators
-    rows = indicators[~indicators["indicator_id"].astype(str).isin(known)]
+    return indicators[~indicators["indicator_id"].astype(str).isin(known)]
+
+
+def _missing_problems(rows: pd.DataFrame) -> list[Problem]:
+    files = rows["source_file"].astype(str) if "source_file" in rows else [""] * len(rows)
+    lines = rows["source_line"] if "source_line" in rows else [None] * len(rows)
     return [
         Problem(
-            str(row.get("source_file", "")),
-            line=int(row["source_line"]) if pd.notna(row.get("source_line")) else None,
+            file,
+            line=int(line) if pd.notna(line) else None,
             column="indicator_id",
-            value=str(row["indicator_id"]),
+            value=str(indicator_id),
             rule=f"no row in data/reference/{INDICATORS_FILE}",
             hint="it is shown among its theme's other figures; add a row to name, define and place it",
         )
-        for _, row in rows.iterrows()
+        for file, line, indicator_id in zip(files, lines, rows["indicator_id"], strict=True)
     ]
 
 
@@ -250,9 +258,21 @@ def unused(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list
     ]
 
 
-def print_warnings(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> list[Problem]:
-    """Print to stderr, and return, :func:`missing` and :func:`unused`: warnings, not errors."""
-    found = missing(indicators, catalogue) + unused(indicators, catalogue)
-    for problem in found:
-        print(f"warning: {problem}", file=sys.stderr)
+def warnings(indicators: pd.DataFrame, catalogue: Catalogue | None = None, limit: int = 5) -> list[str]:
+    """:func:`missing` and :func:`unused` as warning lines (not errors), summarised: the first
+    ``limit`` figures with no catalogue row (in file and line order) and the first ``limit`` unused
+    rows, each followed by how many more there are."""
+    rows = _missing_rows(indicators, catalogue)
+    if {"source_file", "source_line"} <= set(rows.columns):
+        rows = rows.sort_values(["source_file", "source_line"], kind="stable")
+    found = [str(p) for p in _missing_problems(rows.head(limit))]
+    if len(rows) > limit:
+        found.append(
+            f"… and {len(rows) - limit:,} more figures with no row in data/reference/{INDICATORS_FILE} "
+            f"({len(rows):,} in all)"
+        )
+    spare = unused(indicators, catalogue)
+    found += [str(p) for p in spare[:limit]]
+    if len(spare) > limit:
+        found.append(f"… and {len(spare) - limit:,} more catalogue rows that no figure of the data uses")
     return found

@@ -63,11 +63,11 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wuwei_analysis.tables.clean import check, reference_warnings
+    from wuwei_analysis.tables.clean import check
 
     paths = args.paths or [config.RAW_DATA_DIR]
-    problems = check(paths)
-    for warning in reference_warnings(paths):
+    problems, warnings = check(paths)
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not problems:
         print(f"ok: no problems in {', '.join(str(p) for p in paths)}")

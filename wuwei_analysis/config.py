@@ -59,6 +59,16 @@ DEFAULT_YEAR = 2025
 SUMMARY = "summary"
 
 
-def figures_dir(reports_dir: Path, lang: str) -> Path:
-    """Where a language's chart files (PNG and SVG) are written."""
-    return Path(reports_dir) / lang / "figures"
+def report_dir(reports_dir: Path, lang: str, region: str = "", year: int | None = None) -> Path:
+    """The folder of one place's and year's reports: ``<reports_dir>/<lang>/<region code>/<year>``.
+
+    Places and years are kept apart, so no report overwrites another's; without a region and year
+    (a report not tied to one) it is the language's folder.
+    """
+    folder = Path(reports_dir) / lang
+    return folder / str(region) / str(year) if region and year is not None else folder
+
+
+def figures_dir(reports_dir: Path, lang: str, region: str = "", year: int | None = None) -> Path:
+    """Where a report's chart files (PNG and SVG) are written: ``figures/`` in its report folder."""
+    return report_dir(reports_dir, lang, region, year) / "figures"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from wuwei_analysis import reference
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built: `wuwei check` never needs it
+    import pandera.pandas as pa
 
 EARLIEST_YEAR = 1949
 LATEST_YEAR = 2100
@@ -56,11 +59,23 @@ INDICATORS = (
         "status", str, "achieved, planned, cumulative, in_progress, or unstated when the source does not say"
     ),
     Column(
+        "period",
+        str,
+        "What time the figure covers: year (the calendar year), year_to_date (今年以来), as_of (截至目前), "
+        "cumulative (累计), undated (a stock the source gives no date for); data/reference/periods.csv",
+        needed=False,  # data from before periods were recorded reads as "year"
+    ),
+    Column(
+        "period_date", str, "For as_of: the date the figure stands at; empty when not recorded", needed=False
+    ),
+    Column("period_start", str, "For cumulative: when counting began; empty when not recorded", needed=False),
+    Column(
         "value_as_written",
         str,
         "The figure exactly as the raw table (and the source) writes it",
         needed=False,
     ),
+    Column("unit_as_written", str, "The unit word as the source writes it (130家 stays 家)", needed=False),
     Column("source_id", str, "Id of the source in sources.*"),
     Column("quote", str, "The short clause of the source that states the figure"),
     Column(
@@ -74,6 +89,12 @@ MEASURES = (
     Column("region_code", str),
     Column("region_zh", str),
     Column("region_en", str),
+    Column(
+        "year",
+        int,
+        "Year the measure belongs to (the source's year when the raw table leaves it blank)",
+        needed=False,  # measures processed before they had a year belong to every year
+    ),
     Column("name_zh", str),
     Column("name_en", str),
     Column("description_zh", str, needed=False),
@@ -87,6 +108,10 @@ MEASURES = (
 SOURCES = (
     Column("source_id", str),
     Column("title", str),
+    Column("title_en", str, "English title; our own translation unless the source gives one", needed=False),
+    Column("publisher", str, "Publisher as it names itself; empty when not recorded", needed=False),
+    Column("published", str, "Date of publication; empty when not recorded (never guessed)", needed=False),
+    Column("url", str, "Address of the published source; empty when not recorded", needed=False),
     *(Column(name, str, needed=False) for name in ("authors", "year", "kind", "language", "file", "sha256")),
 )
 TABLES = {"indicators": INDICATORS, "measures": MEASURES, "sources": SOURCES}
@@ -111,6 +136,8 @@ def descriptions(table: str = "indicators") -> dict[str, str]:
 
 def _checks() -> dict[str, list[pa.Check]]:
     """Column checks by name; vocabularies are read from the reference data when a schema is built."""
+    import pandera.pandas as pa
+
     filled = [pa.Check.str_length(min_value=1)]
     return {
         "theme": [pa.Check.isin(list(reference.theme_ids()))],
@@ -119,6 +146,7 @@ def _checks() -> dict[str, list[pa.Check]]:
         "year": [pa.Check.in_range(EARLIEST_YEAR, LATEST_YEAR)],
         "qualifier": [pa.Check.isin(list(reference.qualifiers()))],
         "status": [pa.Check.isin(list(reference.statuses()))],
+        "period": [pa.Check.isin(list(reference.periods()))],
         **{
             name: filled
             for name in ("name_zh", "name_en", "region_zh", "region_en", "unit", "source_id", "quote")
@@ -129,12 +157,14 @@ def _checks() -> dict[str, list[pa.Check]]:
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema checked right before ``table`` is saved: the needed columns' dtypes, blanks
     and vocabularies, and the key. Provenance columns are written by clean itself and not checked."""
+    import pandera.pandas as pa
+
     checks = _checks()
     return pa.DataFrameSchema(
         {
             c.name: pa.Column(c.dtype, checks.get(c.name, []), nullable=c.nullable)
             for c in TABLES[table]
-            if c.needed
+            if c.needed or c.name in checks
         },
         unique=INDICATOR_KEY if table == "indicators" else None,
         strict=False,
@@ -149,13 +179,22 @@ def data_dictionary(indicators: pd.DataFrame) -> pd.DataFrame:
         for name, text in descriptions("indicators").items()
     ]
     rows += [
+        {"kind": f"{table}_column", "name": c.name, "description": c.description, "unit": "", "theme": ""}
+        for table in ("measures", "sources")
+        for c in TABLES[table]
+        if c.description
+    ]
+    first = indicators.drop_duplicates("indicator_id").astype(
+        {c: str for c in ("indicator_id", "name_zh", "name_en", "unit", "theme")}
+    )
+    described = pd.DataFrame(
         {
             "kind": "indicator",
-            "name": row.indicator_id,
-            "description": f"{row.name_zh} / {row.name_en}",
-            "unit": row.unit,
-            "theme": row.theme,
+            "name": first["indicator_id"],
+            "description": first["name_zh"] + " / " + first["name_en"],
+            "unit": first["unit"],
+            "theme": first["theme"],
         }
-        for row in indicators.drop_duplicates("indicator_id").itertuples()
-    ]
-    return pd.DataFrame(rows, columns=["kind", "name", "description", "unit", "theme"])
+    )
+    columns = pd.DataFrame(rows, columns=list(described.columns))
+    return pd.concat([columns, described], ignore_index=True) if len(described) else columns

@@ -71,14 +71,26 @@ class Harmonized:
     unused: tuple[str, ...]  # rows that no name maps to, in file order
     file: str
 
-    def warnings(self, warn_on_missing: bool = True, warn_on_unused: bool = True) -> list[str]:
-        """One plain sentence per kind of misfit asked for; empty when everything fits."""
+    def warnings(
+        self, warn_on_missing: bool = True, warn_on_unused: bool = True, limit: int | None = None
+    ) -> list[str]:
+        """One plain sentence per kind of misfit asked for; empty when everything fits.
+
+        With ``limit``, a sentence names at most that many names, then says how many more there are.
+        """
         found = []
         if warn_on_missing and self.missing:
-            found.append(f"{self.file}: no row for {', '.join(self.missing)}")
+            found.append(f"{self.file}: no row for {_listed(self.missing, limit)}")
         if warn_on_unused and self.unused:
-            found.append(f"{self.file}: rows used by no table: {', '.join(self.unused)}")
+            found.append(f"{self.file}: rows used by no table: {_listed(self.unused, limit)}")
         return found
+
+
+def _listed(names: tuple[str, ...], limit: int | None) -> str:
+    """'a, b, c' or, past ``limit`` names, 'a, b … and 3 more'."""
+    if limit is None or len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} … and {len(names) - limit:,} more"
 
 
 def _rows(name: str, reference_dir: Path, strip: bool = True) -> list[dict[str, str]]:
@@ -184,7 +196,7 @@ def _harmonize(
 ) -> Harmonized:
     mapping: dict[str, str] = {}
     missing: dict[str, None] = {}
-    for name in names:
+    for name in dict.fromkeys(names):  # each distinct name once, in first-seen order
         name = str(name).strip()
         if not name or name in mapping or name in missing:
             continue
@@ -208,14 +220,34 @@ def harmonize_regions(names: Iterable[str], reference_dir: Path = config.REFEREN
         region = find_region(name, reference_dir)
         return region.region_zh if region else None
 
-    places = (r.region_zh for r in regions(reference_dir) if r.level not in ADMIN_LEVELS)
-    return _harmonize(names, lookup, places, "regions.csv")
+    return _harmonize(names, lookup, _places(reference_dir), "regions.csv")
+
+
+def _places(reference_dir: Path) -> list[str]:
+    """Places below county level: the rows of ``regions.csv`` that can be unused."""
+    return [r.region_zh for r in regions(reference_dir) if r.level not in ADMIN_LEVELS]
+
+
+def unused_regions(used: Iterable[str], reference_dir: Path = config.REFERENCE_DIR) -> Harmonized:
+    """The places of ``regions.csv`` (below county level) that no row resolved to.
+
+    ``used`` holds the ``region_zh`` each name as written resolved to, so the names need no second
+    lookup: the same rows as ``harmonize_regions(names).unused``.
+    """
+    used = set(used)
+    return Harmonized({}, (), tuple(p for p in _places(reference_dir) if p not in used), "regions.csv")
 
 
 def harmonize_units(names: Iterable[str], reference_dir: Path = config.REFERENCE_DIR) -> Harmonized:
     """Unit words or ids as written → ``unit_id``."""
     aliases = unit_aliases(reference_dir)
     return _harmonize(names, lambda n: aliases.get(_key(n)), units(reference_dir), "units.csv")
+
+
+def unused_units(used: Iterable[str], reference_dir: Path = config.REFERENCE_DIR) -> Harmonized:
+    """The rows of ``units.csv`` that no row resolved to (``used``: the resolved ``unit_id``)."""
+    used = set(used)
+    return Harmonized({}, (), tuple(u for u in units(reference_dir) if u not in used), "units.csv")
 
 
 @lru_cache(maxsize=8)
@@ -339,3 +371,30 @@ def label_group(group: str, lang: str, reference_dir: Path = config.REFERENCE_DI
 def label_list(key: str, lang: str, reference_dir: Path = config.REFERENCE_DIR) -> tuple[str, ...]:
     """A label that lists several items (table headings), split on ``|``."""
     return _split(labels(lang, reference_dir)[key])
+
+
+@lru_cache(maxsize=8)
+def periods(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, dict[str, str]]:
+    """period id → {name_zh, name_en, date_column} (``periods.csv``): what time a figure covers."""
+    return {r["period"]: r for r in _rows("periods.csv", reference_dir)}
+
+
+@lru_cache(maxsize=8)
+def period_lookup(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, str]:
+    """Period ids, names and aliases → period id."""
+    lookup: dict[str, str] = {}
+    for r in _rows("periods.csv", reference_dir):
+        for alias in (r["period"], r["name_zh"], r["name_en"], *_split(r["aliases"])):
+            lookup[_key(alias)] = r["period"]
+    return lookup
+
+
+def period_name(period: str, lang: str, date: str = "", reference_dir: Path = config.REFERENCE_DIR) -> str:
+    """A period in words, with its date where known: ``截至目前`` / ``as of 2025-06``, ``累计（2021年起）``."""
+    row = periods(reference_dir).get(period)
+    name = row[f"name_{lang}"] if row else period
+    if not date:
+        return name
+    if period == "as_of":
+        return f"截至{date}" if lang == "zh" else f"as of {date}"
+    return f"{name}（{date}起）" if lang == "zh" else f"{name} since {date}"

@@ -33,14 +33,12 @@ class Page(NamedTuple):
 
 def page_path(lang: str, region: str, year: int, theme: str) -> str:
     """The page's path relative to the site root (the one place the layout is decided)."""
-    del region, year  # today's layout has one place and year per site: <lang>/<theme>.html
-    return f"{lang}/{theme}.html"
+    return f"{lang}/{region}/{year}/{theme}.html"  # places and years kept apart
 
 
 def download_path(lang: str, region: str, year: int, theme: str) -> str:
     """The CSV of a page's figures, relative to the site root (published with its charts)."""
-    del region, year
-    return f"{lang}/figures/{theme}-figures.csv"
+    return f"{lang}/{region}/{year}/figures/{theme}-figures.csv"
 
 
 def data_path(name: str) -> str:

@@ -1,7 +1,7 @@
 """Regenerate the tiny notebooks the build tests run: ``python tests/build_fixtures/make_fixtures.py``.
 
 Each has the parameters cell of a real theme notebook. ``theme`` reads the processed indicators of
-its theme, shows a table and a chart, saves the chart under ``figures_dir(reports_dir, lang)`` and
+its theme, shows a table and a chart, saves the chart under ``figures_dir(reports_dir, lang, region, year)`` and
 carries a link, an attachment and an SVG for the HTML checks; ``summary`` reads everything and
 ``previous_dir``; the others fail in one way each.
 """
@@ -76,7 +76,7 @@ rows = rows[rows["theme"] == theme]
 fig, ax = plt.subplots(figsize=(3, 2))
 ax.bar(rows["indicator_id"], rows["value"])
 ax.set_title(f"{theme} ({lang})")
-figures = config.figures_dir(out_dir, lang)
+figures = config.figures_dir(out_dir, lang, region, year)
 figures.mkdir(parents=True, exist_ok=True)
 fig.savefig(figures / f"{theme}.png", dpi=40)
 display(fig)

@@ -165,9 +165,10 @@ class DataState:
                 shared = sorted(
                     [key, digest]
                     for key, digest in info["themes"].items()
-                    if key not in reference.theme_ids()
+                    if key.split("|")[0] not in reference.theme_ids()
                 )
-                parts.append([name, info["schema"], info["themes"].get(theme, "no rows"), shared])
+                own = sorted([k, d] for k, d in info["themes"].items() if k.split("|")[0] == theme)
+                parts.append([name, info["schema"], own or "no rows", shared])
             else:
                 parts.append([name, info["sha256"]])
         return sha256_json(parts)
@@ -190,10 +191,14 @@ def scan_processed(processed_dir: Path, cache: dict[str, dict[str, Any]] | None 
             continue
         digest = _readable_sha256(path)
         cached = cache.get(name)
-        if isinstance(cached, dict) and cached.get("sha256") == digest:
+        if (
+            isinstance(cached, dict)
+            and cached.get("sha256") == digest
+            and cached.get("split") == SPLIT_FORMAT
+        ):
             files[name] = cached
             continue
-        files[name] = {"sha256": digest, **_split_by_theme(path)}
+        files[name] = {"sha256": digest, "split": SPLIT_FORMAT, **_split_by_theme(path)}
     version = sha256_json([[name, info["sha256"]] for name, info in sorted(files.items())])
     return DataState(files=files, version=version, ignored=tuple(ignored))
 
@@ -239,21 +244,30 @@ def _split_by_theme(path: Path) -> dict[str, Any]:
     return {}
 
 
+# How rows are grouped: by theme, and by place and year where a table has them (see slice_key).
+SPLIT_FORMAT = 2
+SLICE_COLUMNS = ("region_code", "year")
+
+
+def slice_key(theme: object, region_code: object = None, year: object = None) -> str:
+    """The group a row's hash is filed under: ``theme`` or ``theme|region_code|year``."""
+    theme = "<null>" if theme is None else str(theme)
+    return theme if region_code is None else f"{theme}|{region_code}|{year}"
+
+
 def _split_parquet(path: Path) -> dict[str, Any]:
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     if "theme" not in table.column_names:
         return _no_theme(path)
     schema = sha256_json([[field.name, str(field.type)] for field in table.schema])
-    themes = {}
-    column = table.column("theme")
-    for theme in column.unique().to_pylist():
-        selected = pc.is_null(column) if theme is None else pc.equal(column, theme)
-        rows = table.filter(selected).to_pylist()
-        themes["<null>" if theme is None else str(theme)] = sha256_json([list(row.values()) for row in rows])
-    return {"schema": schema, "themes": themes}
+    sliced = all(c in table.column_names for c in SLICE_COLUMNS)
+    grouped: dict[str, list[list[Any]]] = {}
+    for row in table.to_pylist():
+        keys = (row["theme"], *(row[c] for c in SLICE_COLUMNS)) if sliced else (row["theme"],)
+        grouped.setdefault(slice_key(*keys), []).append(list(row.values()))
+    return {"schema": schema, "themes": {key: sha256_json(rows) for key, rows in grouped.items()}}
 
 
 def _no_theme(path: Path) -> dict[str, Any]:
@@ -268,11 +282,12 @@ def _split_csv(path: Path) -> dict[str, Any]:
     header = next(reader, None)
     if not header or "theme" not in header:
         return _no_theme(path)
-    column = header.index("theme")
+    columns = [header.index(c) for c in ("theme", *SLICE_COLUMNS) if c in header]
+    columns = columns if len(columns) == 1 + len(SLICE_COLUMNS) else columns[:1]
     grouped: dict[str, list[list[str]]] = {}
     for row in reader:
-        if len(row) > column:
-            grouped.setdefault(row[column], []).append(row)
+        if len(row) > max(columns):
+            grouped.setdefault(slice_key(*(row[c] for c in columns)), []).append(row)
     return {
         "schema": sha256_json(header),
         "themes": {theme: sha256_json(rows) for theme, rows in grouped.items()},

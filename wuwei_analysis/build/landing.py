@@ -106,6 +106,8 @@ def report_groups(
                         "href": site_paths.page_path(*p),
                         "summary": p.theme == config.SUMMARY,
                         "theme": p.theme,
+                        "region": p.region,
+                        "year": p.year,
                         "state": (states or {}).get(p, "ok"),
                     }
                     for p in here
@@ -128,8 +130,12 @@ def scope(indicators: pd.DataFrame, measures: pd.DataFrame, pages: list[site_pat
     )
 
 
-def sections(manifest: dict[str, Any], data_dir: Path | None) -> list[dict[str, Any]]:
-    """One block per language: everything the landing page says, ready for the template."""
+def sections(
+    manifest: dict[str, Any], data_dir: Path | None, places: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One block per language: everything the landing page says, ready for the template.
+
+    ``places`` names, per language, the places the site reports on (for the title)."""
     pages = site_paths.pages_from_manifest(manifest)
     indicators, measures = _read(data_dir, "indicators.csv"), _read(data_dir, "measures.csv")
     source_rows = _read(data_dir, "sources.csv")
@@ -149,6 +155,7 @@ def sections(manifest: dict[str, Any], data_dir: Path | None) -> list[dict[str, 
                 "lang": lang,
                 "html_lang": config.HTML_LANG.get(lang, lang),
                 "words": words,
+                "title": words["title"].format(places=(places or {}).get(lang) or words["default_places"]),
                 "lang_name": words["lang_name"],  # the link to this block from the language bar
                 "about": words["about"],
                 "sources": sources(source_rows, lang),

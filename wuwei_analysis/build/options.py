@@ -50,8 +50,8 @@ class BuildOptions:
     jobs: int | None = None
     force: bool = False
     timeout: float = 600
-    region: str = config.DEFAULT_REGION
-    year: int = config.DEFAULT_YEAR
+    regions: tuple[str, ...] = ()  # --region: narrow to these places (default: every place with data)
+    years: tuple[int, ...] = ()  # --year: narrow to these years (default: every year with data)
     parameters: dict[str, Any] = field(default_factory=dict)
     clean: bool = True
     clean_fn: Callable[[Path, Path], Any] | None = None
@@ -101,8 +101,21 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="longest a notebook cell may run (default: %(default)s)",
     )
-    parser.add_argument("--region", default=config.DEFAULT_REGION, help="region code (default: %(default)s)")
-    parser.add_argument("--year", type=int, default=config.DEFAULT_YEAR, help="year (default: %(default)s)")
+    parser.add_argument(
+        "--region",
+        dest="regions",
+        action="append",
+        metavar="REGION",
+        help="build only this place (code or name); repeat for more (default: every place with data)",
+    )
+    parser.add_argument(
+        "--year",
+        dest="years",
+        action="append",
+        type=int,
+        metavar="YEAR",
+        help="build only this year; repeat for more (default: every year with data)",
+    )
     parser.add_argument(
         "-p",
         "--parameter",
@@ -121,8 +134,8 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 def options_from_args(ns: argparse.Namespace) -> BuildOptions:
     """The :class:`BuildOptions` for parsed ``wuwei build`` arguments."""
     parameters = {name: parse_value(value) for name, value in (ns.parameters or [])}
-    region = parameters.pop("region", ns.region)
-    year = parameters.pop("year", ns.year)
+    regions = [*(ns.regions or []), *([parameters.pop("region")] if "region" in parameters else [])]
+    years = [*(ns.years or []), *([parameters.pop("year")] if "year" in parameters else [])]
     return BuildOptions(
         raw_dir=ns.raw_dir,
         processed_dir=ns.processed_dir,
@@ -133,8 +146,8 @@ def options_from_args(ns: argparse.Namespace) -> BuildOptions:
         jobs=ns.jobs,
         force=ns.force,
         timeout=ns.timeout,
-        region=str(region),
-        year=year,
+        regions=tuple(str(region) for region in regions),
+        years=tuple(years),
         parameters=parameters,
         clean=not ns.no_clean,
         dry_run=ns.dry_run,
@@ -210,12 +223,14 @@ def check_options(opts: BuildOptions) -> None:
         or not 0 < opts.timeout < float("inf")
     ):
         problems.append(f"--timeout must be a number of seconds above 0, not {opts.timeout!r}")
-    if not isinstance(opts.region, str) or not _SAFE_REGION.match(opts.region):
-        problems.append(
-            f"region must be a code or a place name (e.g. {config.DEFAULT_REGION!r}), not {opts.region!r}"
-        )
-    if isinstance(opts.year, bool) or not isinstance(opts.year, int):
-        problems.append(f"year must be a whole number such as {config.DEFAULT_YEAR}, not {opts.year!r}")
+    for region in opts.regions:
+        if not isinstance(region, str) or not _SAFE_REGION.match(region):
+            problems.append(
+                f"region must be a code or a place name (e.g. {config.DEFAULT_REGION!r}), not {region!r}"
+            )
+    for year in opts.years:
+        if isinstance(year, bool) or not isinstance(year, int):
+            problems.append(f"year must be a whole number such as {config.DEFAULT_YEAR}, not {year!r}")
     for name, value in opts.parameters.items():
         if not isinstance(name, str) or not _NAME.match(name):
             problems.append(f"parameter name {name!r} is not a Python identifier")
@@ -245,24 +260,26 @@ def check_extra_parameters(opts: BuildOptions, notebooks: dict[str, NotebookInfo
             )
 
 
-def validate_parameters(opts: BuildOptions, processed: Path, reports: Path) -> None:
-    """Check every notebook's values with the notebooks' own validators.
+def validate_parameters(
+    opts: BuildOptions, processed: Path, reports: Path, places: list[tuple[str, int]]
+) -> None:
+    """Check every notebook's values with the notebooks' own validators, for each (region, year).
 
     Runs after the cleaner (the allowed years are those in the processed data) and before any
     kernel starts, so a bad value costs no notebook run.
     """
     from wuwei_analysis.report import params  # imported here: keeps pandas out of the no-op path
 
-    values = {
-        "region": opts.region,
-        "year": opts.year,
-        "processed_dir": str(processed),
-        "reports_dir": str(reports),
-        **opts.parameters,
-    }
-    for lang in opts.langs:
+    for region, year in dict.fromkeys(places):
+        values = {
+            "region": region,
+            "year": year,
+            "processed_dir": str(processed),
+            "reports_dir": str(reports),
+            **opts.parameters,
+        }
         for theme in opts.themes:
             if theme == config.SUMMARY:
-                params.validate_summary_params(lang=lang, **values)
+                params.validate_summary_params(lang=opts.langs[0], **values)
             else:
-                params.validate_params(theme=theme, lang=lang, **values)
+                params.validate_params(theme=theme, lang=opts.langs[0], **values)

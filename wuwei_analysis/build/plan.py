@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import config, errors
-from wuwei_analysis.build import inputs
+from wuwei_analysis import config, errors, site_paths
+from wuwei_analysis.build import inputs, slices
 from wuwei_analysis.build.folders import SNAPSHOTS_NAME
 from wuwei_analysis.build.manifest import Entry
 from wuwei_analysis.build.options import BuildOptions
@@ -40,16 +40,37 @@ CHANGE_NAMES = {
 
 
 def site_pages(
-    options: BuildOptions, entries: dict[str, Entry] | None = None
+    options: BuildOptions,
+    entries: dict[str, Entry] | None = None,
+    parts: list[slices.Slice] | None = None,
 ) -> list[tuple[str, str, int, str]]:
     """The site's pages as (lang, region, year, theme): those already published and this build's.
 
-    Every page's navigation links them, so they are an input of every page: adding a theme or a
-    language re-renders the others' navigation, while rebuilding one theme leaves the rest alone.
+    Every page's navigation links some of them, so they are an input of the pages (see
+    :func:`nav_pages`): adding a theme, a language, a place or a year re-renders the navigation
+    of the pages that link it, while rebuilding one theme leaves the rest alone. ``parts`` are this
+    build's places and years (default: the default place and year).
     """
-    pairs = {(lang, theme) for lang in options.langs for theme in options.themes}
-    pairs |= {(e.lang, e.theme) for e in (entries or {}).values() if e.published is not None}
-    return [(lang, options.region, options.year, theme) for lang, theme in sorted(pairs)]
+    parts = parts or [slices.Slice(config.DEFAULT_REGION, config.DEFAULT_YEAR)]
+    pages = {
+        (lang, p.region, p.year, theme) for p in parts for lang in options.langs for theme in options.themes
+    }
+    for key, entry in (entries or {}).items():
+        if entry.published is None:
+            continue
+        where = key.split("/")
+        if len(where) == 4 and where[2].isdigit():  # <lang>/<region>/<year>/<theme>
+            pages.add((where[0], where[1], int(where[2]), where[3]))
+    return sorted(pages)
+
+
+def nav_pages(
+    pages: list[tuple[str, str, int, str]], lang: str, part: slices.Slice, theme: str
+) -> list[list]:
+    """The pages a page's navigation links (:func:`wuwei_analysis.site_paths.siblings`), as lists."""
+    page = site_paths.Page(lang, part.region, part.year, theme)
+    near = site_paths.siblings(page, site_paths.as_pages(pages))
+    return [list(p) for group in ("themes", "twin", "elsewhere") for p in near[group]]
 
 
 @dataclass(frozen=True)
@@ -65,7 +86,7 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Job:
-    """One notebook × language in this build, and what the build will do with it."""
+    """One notebook × language × place and year in this build, and what the build will do with it."""
 
     number: int
     theme: str
@@ -77,15 +98,21 @@ class Job:
     key: str  # hash of all of them
     action: str = "skip"  # "run", "skip" or "fail" (cannot run)
     reason: str = ""
+    part: slices.Slice = slices.Slice(config.DEFAULT_REGION, config.DEFAULT_YEAR)  # its place and year
     pages: tuple[tuple[str, str, int, str], ...] = ()  # the site's pages, for the navigation (site_pages)
 
     @property
     def id(self) -> str:
-        return f"{self.lang}/{self.theme}"
+        return f"{self.folder}/{self.theme}"
+
+    @property
+    def folder(self) -> str:
+        """Where the report is published, relative to ``reports/``: ``zh/620600/2025``."""
+        return self.part.folder(self.lang)
 
     @property
     def label(self) -> str:
-        return f"{self.theme}/{self.lang}"
+        return f"{self.part.region}/{self.part.year}/{self.theme}/{self.lang}"
 
 
 # --- notebooks -----------------------------------------------------------------------------
@@ -172,48 +199,50 @@ def plan(
     options: BuildOptions,
     processed: Path,
     reports: Path,
+    parts: list[slices.Slice],
 ) -> list[Job]:
-    """One :class:`Job` per selected theme × language, each with its decision and reason."""
-    build_values = {"region": options.region, "year": options.year, **options.parameters}
+    """One :class:`Job` per place and year × theme × language, each with its decision and reason."""
     previous_dir = str(reports / SNAPSHOTS_NAME / found.previous_version) if found.previous_version else ""
     jobs = []
-    pages = site_pages(options, entries)
-    for theme in options.themes:
+    pages = site_pages(options, entries, parts)
+    for part, theme, lang in ((p, t, lang) for p in parts for t in options.themes for lang in options.langs):
         notebook = notebooks[theme]
         declared = notebook.parameters
-        for lang in options.langs:
-            key_parameters = {"theme": theme, "lang": lang, **build_values}
-            key_parameters = {k: v for k, v in key_parameters.items() if k in declared}
-            passed = dict(key_parameters)
-            if "processed_dir" in declared:
-                passed["processed_dir"] = str(processed)
-            if "previous_dir" in declared:
-                passed["previous_dir"] = previous_dir
-            components = {
-                "notebook": notebook.hash,
-                "data": found.data.version if theme == config.SUMMARY else found.data.theme_hash(theme),
-                "library": found.library,
-                "reference": found.reference,
-                "parameters": sha256_json(key_parameters),
-                "packages": sha256_json(found.packages),
-                # which pages exist; the place and year are already in "parameters"
-                "pages": sha256_json([[lang_, theme_] for lang_, _, _, theme_ in pages]),
-            }
-            if "previous_dir" in declared:  # the summary's "what changed" compares with it
-                components["previous"] = found.previous_version
-            job = Job(
-                number=len(jobs) + 1,
-                theme=theme,
-                lang=lang,
-                notebook=notebook,
-                parameters=passed,
-                key_parameters=key_parameters,
-                components=components,
-                key=sha256_json(components),
-                pages=tuple(pages),
-            )
-            action, reason = decide(job, entries.get(job.id), options.force, reports)
-            jobs.append(replace(job, action=action, reason=reason))
+        build_values = {"region": part.region, "year": part.year, **options.parameters}
+        key_parameters = {"theme": theme, "lang": lang, **build_values}
+        key_parameters = {k: v for k, v in key_parameters.items() if k in declared}
+        passed = dict(key_parameters)
+        if "processed_dir" in declared:
+            passed["processed_dir"] = str(processed)
+        if "previous_dir" in declared:
+            passed["previous_dir"] = previous_dir
+        components = {
+            "notebook": notebook.hash,
+            "data": slices.slice_hash(found.data, theme, part),
+            "library": found.library,
+            "reference": found.reference,
+            "parameters": sha256_json(key_parameters),
+            "packages": sha256_json(found.packages),
+            # the pages its navigation links (its place's and year's themes, its twin, the same
+            # theme elsewhere): a new page re-renders the navigation of those it is linked from
+            "pages": sha256_json(nav_pages(pages, lang, part, theme)),
+        }
+        if "previous_dir" in declared:  # the summary's "what changed" compares with it
+            components["previous"] = found.previous_version
+        job = Job(
+            number=len(jobs) + 1,
+            theme=theme,
+            lang=lang,
+            part=part,
+            notebook=notebook,
+            parameters=passed,
+            key_parameters=key_parameters,
+            components=components,
+            key=sha256_json(components),
+            pages=tuple(pages),
+        )
+        action, reason = decide(job, entries.get(job.id), options.force, reports)
+        jobs.append(replace(job, action=action, reason=reason))
     return jobs
 
 

@@ -34,8 +34,8 @@ from wuwei_analysis.files import atomic_write_bytes, file_sha256, sha256_bytes
 
 def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
     """Move a successful run's files into ``reports/`` and describe them; OutputError if it cannot."""
-    lang_dir = reports / job.lang
-    figures_from = Path(task.task_dir) / job.lang / "figures"
+    lang_dir = reports / job.folder  # reports/<lang>/<region>/<year>/: places and years kept apart
+    figures_from = Path(task.task_dir) / job.folder / "figures"
     html_target = inside(reports, lang_dir / f"{job.theme}.html")
     ipynb_target = inside(reports, lang_dir / f"{job.theme}.ipynb")
     with writing(reports, f"publish {job.label}"):
@@ -50,7 +50,7 @@ def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
         lang_dir.mkdir(parents=True, exist_ok=True)
         os.replace(result.ipynb, ipynb_target)
         os.replace(result.html, html_target)
-        (reports / FAILED_NAME / job.lang / f"{job.theme}.ipynb").unlink(missing_ok=True)
+        (reports / FAILED_NAME / job.folder / f"{job.theme}.ipynb").unlink(missing_ok=True)
     published = Published(
         key=job.key,
         inputs=job.components,
@@ -78,10 +78,10 @@ def remove_stale_figures(reports: Path, old: tuple[str, ...], claimed: set[str])
 
 
 def keep_failed_notebook(reports: Path, job: Job, result: Result) -> str | None:
-    """Move a failed run's notebook to ``_failed/<lang>/<theme>.ipynb``; its path, if there was one."""
+    """Move a failed run's notebook to ``_failed/<lang>/<region>/<year>/<theme>.ipynb``; its path, if any."""
     if not result.ipynb or not Path(result.ipynb).is_file():
         return None
-    target = inside(reports, reports / FAILED_NAME / job.lang / f"{job.theme}.ipynb")
+    target = inside(reports, reports / FAILED_NAME / job.folder / f"{job.theme}.ipynb")
     with writing(reports, "keep the failed notebook"):
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(result.ipynb, target)

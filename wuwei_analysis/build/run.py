@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wuwei_analysis import __version__, config, errors
-from wuwei_analysis.build import inputs, plan, publish
+from wuwei_analysis.build import inputs, plan, publish, slices
 from wuwei_analysis.build import site_index as build_site
 from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, within, writing
 from wuwei_analysis.build.lock import build_lock
@@ -190,7 +190,8 @@ class _Build:
         found, snapshot = self._snapshot(found, manifest)
         data = found.data
         found = replace(found, previous_version=plan.previous_version(manifest.fields, data, self.reports))
-        jobs = plan.plan(notebooks, found, manifest.entries, opts, snapshot, self.reports)
+        parts = slices.choose(slices.data_slices(data), opts.regions, opts.years)
+        jobs = plan.plan(notebooks, found, manifest.entries, opts, snapshot, self.reports, parts)
         site = publish.Site(self.reports, self.staging, manifest, self.progress)
         site.total = len(jobs)
         for job in jobs:
@@ -222,7 +223,8 @@ class _Build:
                 site.record_failure(job, failed("notebook", job.reason))
         to_run = [job for job in jobs if job.action == "run"]
         if to_run:
-            validate_parameters(opts, snapshot, self.reports)
+            places = [(job.part.region, job.part.year) for job in to_run]
+            validate_parameters(opts, snapshot, self.reports, places)
             self._execute(to_run, site)
 
         failed_any = site.counts["failed"] > 0
@@ -385,8 +387,8 @@ def _build_record(options: BuildOptions, started: float, workers: int) -> dict[s
         "options": {
             "langs": list(options.langs),
             "themes": list(options.themes),
-            "region": options.region,
-            "year": options.year,
+            "regions": list(options.regions),
+            "years": list(options.years),
             "parameters": options.parameters,
             "jobs": options.jobs,
             "workers": workers,
@@ -398,7 +400,7 @@ def _build_record(options: BuildOptions, started: float, workers: int) -> dict[s
 
 def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task:
     """The worker's task for a job: run in its own staging folder, published from there."""
-    task_dir = staging / "runs" / f"{job.lang}-{job.theme}"
+    task_dir = staging / "runs" / f"{job.lang}-{job.part.region}-{job.part.year}-{job.theme}"
     parameters = dict(job.parameters)
     if "reports_dir" in job.notebook.parameters:
         parameters["reports_dir"] = str(task_dir)
@@ -406,8 +408,8 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task
     context = build_site.report_context(
         job.theme,
         job.lang,
-        options.region,
-        options.year,
+        job.part.region,
+        job.part.year,
         build_site.display_time(built_at),
         job.components["data"][:12],
         pages=list(job.pages) or plan.site_pages(options),  # the list the job's "pages" hash was made from
@@ -423,6 +425,7 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions) -> Task
         html=str(task_dir / f"{job.theme}.html"),
         timeout=options.timeout,
         html_context=context,
+        folder=job.folder,
         built_at=built_at,
     )
 

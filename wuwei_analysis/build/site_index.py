@@ -126,14 +126,26 @@ def navigation(page: Page, pages: list[Page]) -> dict[str, Any]:
 # --- index ---------------------------------------------------------------------------------
 
 
+def _place_and_year(job_id: str) -> tuple[str, int | None]:
+    """The region code and year of a manifest entry (``zh/620600/2025/urban``)."""
+    parts = job_id.split("/")
+    if len(parts) == 4 and parts[2].isdigit():
+        return parts[1], int(parts[2])
+    return "", None
+
+
 def index_rows(manifest: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """One row per report of ``lang`` in the manifest, in theme order."""
+    """One row per report of ``lang`` in the manifest: latest year first, then place, then theme."""
     order = {theme: i for i, theme in enumerate((*reference.theme_ids(), config.SUMMARY))}
-    entries = [e for e in manifest.get("notebooks", {}).values() if e.get("lang") == lang]
-    entries.sort(key=lambda e: (order.get(e["theme"], len(order)), e["theme"]))
+    entries = [
+        (*_place_and_year(job_id), e)
+        for job_id, e in manifest.get("notebooks", {}).items()
+        if e.get("lang") == lang
+    ]
+    entries.sort(key=lambda t: (-(t[1] or 0), t[0], order.get(t[2]["theme"], len(order)), t[2]["theme"]))
     words = _labels("site.status", lang)
     rows = []
-    for entry in entries:
+    for region, year, entry in entries:
         published = bool(entry.get("html"))
         if entry.get("status") == "ok":
             status, state = words["ok"], "ok"
@@ -142,6 +154,9 @@ def index_rows(manifest: dict[str, Any], lang: str) -> list[dict[str, Any]]:
         rows.append(
             {
                 "theme": entry["theme"],
+                "region": region,
+                "year": year,
+                "place": region_name(region, lang) if region else "",
                 "name": theme_name(entry["theme"], lang),
                 "html": entry.get("html"),
                 "ipynb": entry.get("ipynb"),
@@ -171,10 +186,14 @@ def render_index(manifest: dict[str, Any], data_dir: Path | None = None) -> str:
         autoescape=True,
         keep_trailing_newline=True,
     )
+    codes = dict.fromkeys(c for c, _ in map(_place_and_year, sorted(manifest["notebooks"])) if c)
+    places = {lang: "、" if lang == "zh" else ", " for lang in config.LANGS}
+    places = {lang: sep.join(region_name(code, lang) for code in codes) for lang, sep in places.items()}
     finished = display_time(manifest["finished_at"]) if manifest.get("finished_at") else ""
     return env.get_template("site_index.html.j2").render(
-        sections=landing.sections(manifest, data_dir),
+        sections=landing.sections(manifest, data_dir, places),
         finished=finished,
         manifest_href=site_paths.MANIFEST,
         html_lang=config.HTML_LANG["zh"],
+        places=places,
     )

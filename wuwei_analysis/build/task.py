@@ -34,6 +34,7 @@ class Task:
     html_context: Mapping[str, Any]
     built_at: str = ""
     start_timeout: float | None = None  # seconds for a kernel to answer; None: the worker's default
+    folder: str = ""  # the report's folder under reports/ (``zh/620600/2025``); figures go under it
 
 
 @dataclass(frozen=True)

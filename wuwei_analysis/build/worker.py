@@ -175,7 +175,7 @@ def _run(task: Task, attempts: _Attempts) -> Result:
     html = build_html.render_report(nb, dict(task.html_context))
     html_path = Path(task.html)
     html_path.write_text(html, encoding="utf-8")
-    figures_dir = task_dir / task.lang / "figures"
+    figures_dir = task_dir / (task.folder or task.lang) / "figures"
     figures = sorted(
         p.relative_to(figures_dir).as_posix()
         for p in figures_dir.rglob("*")

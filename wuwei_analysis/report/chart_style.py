@@ -308,8 +308,10 @@ def card(ax: Axes, big: str, unit: str, label: str, color: str) -> None:
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> list[Path]:
-    """Write ``fig`` as PNG and SVG to ``config.figures_dir(reports_dir, lang)/name.{png,svg}``.
+def save_figure(
+    fig: Figure, reports_dir: Path | str, lang: str, name: str, region: str = "", year: int | None = None
+) -> list[Path]:
+    """Write ``fig`` as PNG and SVG to ``config.figures_dir(reports_dir, lang, region, year)/name.{png,svg}``.
 
     Files are written under a temporary name and moved into place, so a reader
     never sees half a file. Missing glyphs raise
@@ -317,7 +319,7 @@ def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> l
     """
     if not _SAFE_NAME.match(name):
         raise ValueError(f"chart name {name!r} must be letters, digits, '_' or '-'")
-    folder = config.figures_dir(Path(reports_dir), lang)
+    folder = config.figures_dir(Path(reports_dir), lang, region, year)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     with house_style(), fonts.glyph_check():
@@ -329,10 +331,12 @@ def save_figure(fig: Figure, reports_dir: Path | str, lang: str, name: str) -> l
     return paths
 
 
-def save_charts(charts: list[Chart], reports_dir: Path | str, lang: str) -> list[Path]:
+def save_charts(
+    charts: list[Chart], reports_dir: Path | str, lang: str, region: str = "", year: int | None = None
+) -> list[Path]:
     """Save every chart; each Chart's ``paths`` lists its PNG and SVG."""
     written = []
     for chart in charts:
-        chart.paths = save_figure(chart.fig, reports_dir, lang, chart.name)
+        chart.paths = save_figure(chart.fig, reports_dir, lang, chart.name, region, year)
         written.extend(chart.paths)
     return written

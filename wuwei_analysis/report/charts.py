@@ -49,6 +49,11 @@ def _label(row: pd.Series, lang: str, region_zh: str) -> str:
     if str(row["region_zh"]) != region_zh:
         place = str(row[f"region_{lang}"])
         name = f"{name}（{place}）" if lang == "zh" else f"{name} ({place})"
+    period = str(row.get("period") or "year")
+    if period != "year":  # the time it covers, so that unlike figures are not read as alike
+        date = str(row.get("period_date") or row.get("period_start") or "")
+        words = reference.period_name(period, lang, date if date != "nan" else "")
+        name = f"{name}【{words}】" if lang == "zh" else f"{name} [{words}]"
     return name
 
 

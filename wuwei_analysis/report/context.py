@@ -91,6 +91,11 @@ def load_processed(processed_dir: Path | str) -> Processed:
     if measures is None:
         measures = pd.DataFrame(columns=list(contract.required_columns(MEASURES_FILE)))
     indicators = indicators.astype({"region_code": str, "year": int, "value": float, "value_high": float})
+    if "period" not in indicators:  # processed before periods were recorded: every figure is a year's
+        indicators["period"] = "year"
+    for column in ("period_date", "period_start"):
+        if column not in indicators:
+            indicators[column] = ""
     measures = measures.astype({"region_code": str})
     sources = sources.astype({"source_id": str})
     return Processed(indicators, measures, sources)
@@ -132,6 +137,8 @@ def select(processed: Processed, params: Params) -> tuple[pd.DataFrame, pd.DataF
     ind, mea = processed.indicators, processed.measures
     ind_mask = (ind["theme"] == params.theme) & in_place_and_year(ind, params)
     mea_mask = (mea["theme"] == params.theme) & in_scope(mea, params.region_code, params.place_zh)
+    if "year" in mea:  # measures have a year (older processed data: every year)
+        mea_mask &= mea["year"].astype(int) == params.year
     return ind[ind_mask].reset_index(drop=True), mea[mea_mask].reset_index(drop=True)
 
 

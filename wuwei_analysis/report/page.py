@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from wuwei_analysis import reference
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, download, glossary, html
+from wuwei_analysis.report import commentary, compare, download, glossary, html
 from wuwei_analysis.report.context import (
     Context,
     cited_sources,
@@ -57,6 +57,7 @@ class ReportContext(Context):
     region_zh: str  # the report's own place: figures elsewhere are labelled with their place
     theme_name: str
     chart_list: list[charts_module.Chart] = field(default_factory=list)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the theme's rows, every year and place
 
     @property
     def theme(self) -> str:
@@ -102,7 +103,9 @@ def setup(
     indicators, measures = select(processed, params)
     indicators = commentary.in_report_order(indicators, params.theme).reset_index(drop=True)
     region = report_region(params)
-    numbers = commentary.source_numbers(indicators, measures)
+    ind = processed.indicators
+    history = ind[(ind["theme"] == params.theme) & ind["indicator_id"].isin(indicators["indicator_id"])]
+    numbers = commentary.source_numbers(indicators, measures, history)
     return ReportContext(
         params=params,
         region=region,
@@ -114,6 +117,7 @@ def setup(
         sources=cited_sources(processed.sources, numbers),
         numbers=numbers,
         font=charts_module.prepare(),
+        history=history.reset_index(drop=True),
     )
 
 
@@ -165,7 +169,9 @@ def draw_charts(ctx: ReportContext) -> list[charts_module.Chart]:
 def save_charts(ctx: ReportContext) -> list[charts_module.Chart]:
     """Draw the charts and save each as PNG and SVG under the language's figures folder."""
     ctx.chart_list = draw_charts(ctx)
-    charts_module.save_charts(ctx.chart_list, ctx.params.reports_dir, ctx.lang)
+    charts_module.save_charts(
+        ctx.chart_list, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year
+    )
     return ctx.chart_list
 
 
@@ -196,6 +202,7 @@ def figures_html(ctx: ReportContext) -> Markup:
                 row[f"name_{ctx.lang}"],
                 _place(ctx, row),
                 commentary.format_value(row, ctx.lang),
+                compare.period_text(row, ctx.lang),
                 statuses.get(status, {}).get(f"name_{ctx.lang}", status),
                 row.get("value_as_written", ""),
                 html.quote_html(row["quote"], row.get("quote_en", ""), ctx.lang),
@@ -216,6 +223,47 @@ def save_download(ctx: ReportContext) -> Path:
     return download.save_download(
         ctx.indicators, ctx.params.reports_dir, ctx.lang, ctx.region.region_code, ctx.year, ctx.theme
     )
+
+
+def comparisons(ctx: ReportContext) -> tuple[list[Markup], list[charts_module.Chart]]:
+    """Sentences and charts comparing the report's figures with earlier years and other places."""
+    sentences: list[Markup] = []
+    drawn: list[charts_module.Chart] = []
+
+    def source(rows: pd.DataFrame) -> str:
+        return charts_module.source_line(list(dict.fromkeys(rows["source_id"])), ctx.sources, ctx.lang)
+
+    for change in compare.year_changes(ctx.history, ctx.indicators, ctx.lang):
+        cited = commentary.cite([change.earlier["source_id"], change.later["source_id"]], ctx.numbers)
+        sentences.append(commentary.escape_text(compare.change_sentence(change, ctx.lang)) + cited)
+        if not change.reason:
+            rows = compare.series(ctx.history, change.indicator_id, change.place_zh)
+            rows = rows[[not compare.why_not_alike(r, change.later, ctx.lang) for _, r in rows.iterrows()]]
+            name = f"{ctx.theme}_series_{len(drawn) + 1}"
+            drawn.append(compare.series_chart(rows.reset_index(drop=True), ctx.lang, name, source(rows)))
+    text = reference.label_group("compare", ctx.lang)
+    for indicator_id in dict.fromkeys(ctx.indicators["indicator_id"]):
+        rows, reason = compare.place_ranking(ctx.history, indicator_id, ctx.year, ctx.lang)
+        if rows.empty:
+            continue
+        if reason:
+            name = rows.iloc[0][f"name_{ctx.lang}"]
+            sentences.append(
+                commentary.escape_text(text["ranking_not"].format(name=name, year=ctx.year, reason=reason))
+            )
+        else:
+            name = f"{ctx.theme}_ranking_{len(drawn) + 1}"
+            drawn.append(compare.ranking_chart(rows, ctx.lang, name, ctx.year, source(rows)))
+    return sentences, drawn
+
+
+def comparisons_html(ctx: ReportContext) -> Markup:
+    """The comparison sentences as HTML (charts are shown by :func:`show_comparisons`)."""
+    sentences, _ = comparisons(ctx)
+    if not sentences:
+        return html.paragraph(reference.label_group("compare", ctx.lang)["none"].format(
+            region=ctx.region_name, year=ctx.year))  # fmt: skip
+    return Markup("").join(html.paragraph(s) for s in sentences)
 
 
 def measures_html(ctx: ReportContext) -> Markup:
@@ -274,6 +322,21 @@ def show_figures(ctx: ReportContext) -> None:
     html.display_html(_section(ctx, "figures", figures_html(ctx)))
 
 
+def show_comparisons(ctx: ReportContext) -> list[Path]:
+    """Compare with earlier years and other places: sentences, then line and ranked-bar charts."""
+    sentences, drawn = comparisons(ctx)
+    text = reference.label_group("compare", ctx.lang)
+    if not sentences and not drawn:
+        body = html.paragraph(text["none"].format(region=ctx.region_name, year=ctx.year))
+    else:
+        body = Markup("").join(html.paragraph(s) for s in sentences)
+    html.display_html(html.section_html("comparisons", text["section"], body))
+    charts_module.save_charts(drawn, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year)
+    for chart in drawn:
+        html.display_png(next(p for p in chart.paths if p.suffix == ".png"), chart.title)
+    return [p for chart in drawn for p in chart.paths]
+
+
 def show_measures(ctx: ReportContext) -> None:
     html.display_html(_section(ctx, "measures", measures_html(ctx)))
     terms = glossary.glossary_html(ctx.indicators, ctx.measures, ctx.lang)
@@ -288,6 +351,8 @@ def show_sources(ctx: ReportContext) -> None:
 __all__ = [
     "ReportContext",
     "commentary_html",
+    "comparisons_html",
+    "show_comparisons",
     "draw_charts",
     "figures_html",
     "header_html",

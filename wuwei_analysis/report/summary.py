@@ -32,6 +32,7 @@ from markupsafe import Markup
 from wuwei_analysis import config, reference
 from wuwei_analysis.report import chart_style, commentary, html
 from wuwei_analysis.report import charts as charts_module
+from wuwei_analysis.report import compare as compare_years
 from wuwei_analysis.report.changes import CHANGES, COMPARED, compare, load_previous
 from wuwei_analysis.report.context import (
     Context,
@@ -71,6 +72,7 @@ class SummaryContext(Context):
     themes_without: list[str]
     changes: pd.DataFrame | None  # None: no earlier build to compare with
     chart: charts_module.Chart | None = field(default=None)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every year's figures of the place
 
     @property
     def text(self) -> dict[str, str]:
@@ -111,7 +113,10 @@ def setup(
     indicators = in_theme_order(ind[in_place_and_year(ind, params)])
     without = themes_without_figures(indicators)
     mea = processed.measures
-    measures = mea[in_scope(mea, params.region_code, params.place_zh) & mea["theme"].isin(without)]
+    mea_mask = in_scope(mea, params.region_code, params.place_zh) & mea["theme"].isin(without)
+    if "year" in mea:  # measures have a year (older processed data: every year)
+        mea_mask &= mea["year"].astype(int) == params.year
+    measures = mea[mea_mask]
     rank = {theme: n for n, theme in enumerate(without)}
     measures = measures.sort_values("theme", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
     changes = None
@@ -119,7 +124,9 @@ def setup(
         previous = load_previous(params.previous_dir)
         changes = compare(previous[in_place_and_year(previous, params)], indicators)
     found = report_region(params)
-    numbers = commentary.source_numbers(indicators, measures)
+    history = ind[in_scope(ind, params.region_code, params.place_zh) & (ind["year"] < params.year)]
+    history = history[history["indicator_id"].isin(indicators["indicator_id"])]
+    numbers = commentary.source_numbers(indicators, measures, history)
     return SummaryContext(
         params=params,
         region=found,
@@ -131,6 +138,7 @@ def setup(
         numbers=numbers,
         changes=changes,
         font=charts_module.prepare(),
+        history=history.reset_index(drop=True),
     )
 
 
@@ -165,7 +173,9 @@ def save_headlines(ctx: SummaryContext) -> list[Path]:
     ctx.chart = draw_headlines(ctx)
     if ctx.chart is None:
         return []
-    ctx.chart.paths = charts_module.save_figure(ctx.chart.fig, ctx.params.reports_dir, ctx.lang, CHART_NAME)
+    ctx.chart.paths = charts_module.save_figure(
+        ctx.chart.fig, ctx.params.reports_dir, ctx.lang, CHART_NAME, ctx.params.region_code, ctx.year
+    )
     return ctx.chart.paths
 
 
@@ -216,6 +226,7 @@ def figures_html(ctx: SummaryContext) -> Markup:
                 row[f"name_{ctx.lang}"],
                 row[f"region_{ctx.lang}"],
                 commentary.format_value(row, ctx.lang),
+                compare_years.period_text(row, ctx.lang),
                 statuses.get(status, {}).get(f"name_{ctx.lang}", status),
                 commentary.cite([row["source_id"]], ctx.numbers),
             ]
@@ -286,6 +297,24 @@ def changes_html(ctx: SummaryContext) -> Markup:
     )
 
 
+def since_last_year_html(ctx: SummaryContext) -> Markup:
+    """Each figure against the same indicator and place in the latest earlier year, from the data
+    (calculated; figures that are not alike are not compared, and the sentence says why)."""
+    changes = compare_years.year_changes(ctx.history, ctx.indicators, ctx.lang)
+    if not changes:
+        return html.paragraph(_fill(ctx, "no_last_year"))
+    items = [
+        commentary.escape_text(compare_years.change_sentence(change, ctx.lang))
+        + commentary.cite([change.earlier["source_id"], change.later["source_id"]], ctx.numbers)
+        for change in changes
+    ]
+    return Markup("").join(html.paragraph(item) for item in items)
+
+
+def show_since_last_year(ctx: SummaryContext) -> None:
+    html.display_html(_section(ctx, "since_last_year", since_last_year_html(ctx)))
+
+
 def sources_html(ctx: SummaryContext) -> Markup:
     """The sources the summary cites; each row is the target of its citation markers."""
     labels = reference.labels(ctx.lang)  # the theme reports' sources table, word for word
@@ -335,6 +364,8 @@ def show_sources(ctx: SummaryContext) -> None:
 __all__ = [
     "SummaryContext",
     "changes_html",
+    "since_last_year_html",
+    "show_since_last_year",
     "draw_headlines",
     "figures_html",
     "header_html",

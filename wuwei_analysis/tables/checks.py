@@ -3,14 +3,21 @@
 Each check reads a frame of canonical columns with ``_file`` and ``_line`` (where a row came
 from) and returns :class:`~wuwei_analysis.errors.Problem` rows naming the file, line, column and
 value, with a hint; resolvers also return the resolved column (theme ids, regions, units, status).
+
+Every rule is a column operation or a join: a lookup in the reference data runs once per
+*distinct* cell (:func:`lookup`), and Python touches single rows only to write the problems found.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wuwei_analysis import reference
 from wuwei_analysis.contract import EARLIEST_YEAR
@@ -23,18 +30,34 @@ MAX_QUOTE_CHARS = 40
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal")
 # A code that a spreadsheet has turned into a number, e.g. 6.206E+05.
 EXCEL_NUMBER = r"\d+(\.\d+)?[eE][+-]?\d+"
+T = TypeVar("T")
 
 
 def problems_where(
     frame: pd.DataFrame, mask: pd.Series, column: str, rule: str, hint: str = ""
 ) -> list[Problem]:
-    rows = frame.loc[mask.fillna(False).astype(bool)]
+    """One problem per row where ``mask`` holds, naming its file, line, ``column`` and value."""
+    mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return []
+    rows = frame.loc[mask, ["_file", "_line", *([column] if column in frame else [])]]
+    values = map(str, rows[column]) if column in rows else [""] * len(rows)
     return [
-        Problem(
-            row["_file"], int(row["_line"]), column, str(row[column]) if column in row else "", rule, hint
-        )
-        for _, row in rows.iterrows()
+        Problem(file, int(line), column, value, rule, hint)
+        for file, line, value in zip(rows["_file"], rows["_line"], values, strict=True)
     ]
+
+
+def lookup(series: pd.Series, find: Callable[[str], T]) -> pd.Series:
+    """``find`` applied to each distinct cell of ``series`` (not to each row), spread over the rows."""
+    codes, distinct = pd.factorize(series, use_na_sentinel=False)
+    found = [find(value) for value in distinct]
+    if all(isinstance(value, str) for value in found):  # text: one Arrow take, no Python per row
+        taken = pa.array(found, pa.large_string()).take(pa.array(codes))
+        return pd.Series(pd.array(taken, dtype="str"), index=series.index)
+    objects = np.empty(len(found), dtype=object)
+    objects[:] = found
+    return pd.Series(objects[codes], index=series.index, dtype=object)
 
 
 def blank(series: pd.Series) -> pd.Series:
@@ -59,15 +82,15 @@ def required_filled(frame: pd.DataFrame, kind: str) -> list[Problem]:
 
 
 def resolve_theme(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
-    lookup = reference.theme_lookup()
-    theme = frame["theme"].map(lambda t: lookup.get(reference.lookup_key(t), ""))
+    themes = reference.theme_lookup()
+    theme = lookup(frame["theme"], lambda t: themes.get(reference.lookup_key(t), ""))
     bad = (theme == "") & ~blank(frame["theme"])
     hint = "one of: " + ", ".join(reference.themes())
     return theme, problems_where(frame, bad, "theme", "unknown theme", hint)
 
 
 def resolve_region(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    found = frame["region"].map(lambda r: reference.find_region(r))
+    found = lookup(frame["region"], reference.find_region)
     bad = found.isna() & ~blank(frame["region"])
     hint = "add it to data/reference/regions.csv, with its parent's code, or use a known name or code"
     excel = frame["region"].str.fullmatch(EXCEL_NUMBER)
@@ -81,9 +104,8 @@ def resolve_region(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     )
     resolved = pd.DataFrame(
         {
-            "region_code": found.map(lambda r: r.region_code if r else ""),
-            "region_zh": found.map(lambda r: r.region_zh if r else ""),
-            "region_en": found.map(lambda r: r.region_en if r else ""),
+            name: lookup(frame["region"], lambda r, name=name: getattr(reference.find_region(r), name, ""))
+            for name in ("region_code", "region_zh", "region_en")
         },
         index=frame.index,
     )
@@ -142,10 +164,9 @@ def check_totals(frame: pd.DataFrame, columns: list[str]) -> list[Problem]:
 def resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
     """The canonical unit of each row, from the unit column or the value's own unit word."""
     aliases = reference.unit_aliases()
-    known = reference.units()
     problems: list[Problem] = []
-    unit = frame["unit"].map(lambda u: aliases.get(reference.lookup_key(u), ""))
-    from_counter = parsed["counter"].map(lambda c: aliases.get(reference.lookup_key(c), "") if c else "")
+    unit = lookup(frame["unit"], lambda u: aliases.get(reference.lookup_key(u), ""))
+    from_counter = lookup(parsed["counter"], lambda c: aliases.get(reference.lookup_key(c), "") if c else "")
     stated = ~blank(frame["unit"])
     problems += problems_where(
         frame,
@@ -164,20 +185,9 @@ def resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series,
         "fill the unit column (the value's own word, if any, does not name a unit)",
     )
     # A unit word written on the value must agree with the unit column.
-    for index in frame.index[stated & (unit != "") & (parsed["counter"] != "")]:
-        counter = parsed.at[index, "counter"]
-        spec = known[unit[index]]
-        if counter not in spec.counters and aliases.get(reference.lookup_key(counter)) != spec.unit_id:
-            problems.append(
-                Problem(
-                    frame.at[index, "_file"],
-                    int(frame.at[index, "_line"]),
-                    "value",
-                    frame.at[index, "value"],
-                    f"unit word {counter!r} does not fit unit {spec.unit_id!r}",
-                    "words that fit: " + ", ".join(spec.counters or ("none",)),
-                )
-            )
+    both = stated & (unit != "") & (parsed["counter"] != "")
+    if both.any():
+        problems += _misfit_words(frame.loc[both], parsed.loc[both, "counter"], unit[both])
     kind_units = {"percent": "percent", "ratio": "ratio"}
     for kind, unit_id in kind_units.items():
         mismatch = (parsed["kind"] == kind) & (unit != unit_id) & (unit != "")
@@ -185,8 +195,37 @@ def resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series,
     return unit, problems
 
 
+def _misfit_words(frame: pd.DataFrame, counter: pd.Series, unit: pd.Series) -> list[Problem]:
+    """Rows whose unit word does not fit their unit: decided once per distinct (word, unit) pair,
+    then joined back onto the rows."""
+    aliases = reference.unit_aliases()
+    known = reference.units()
+    pairs = pd.DataFrame({"counter": counter, "unit": unit})
+    distinct = pairs.drop_duplicates()
+    fits = [
+        word in known[unit_id].counters or aliases.get(reference.lookup_key(word)) == unit_id
+        for word, unit_id in zip(distinct["counter"], distinct["unit"], strict=True)
+    ]
+    misfits = pairs.reset_index().merge(distinct[[not f for f in fits]], on=["counter", "unit"])
+    rows = frame.loc[misfits["index"]]
+    return [
+        Problem(
+            file,
+            int(line),
+            "value",
+            value,
+            f"unit word {word!r} does not fit unit {unit_id!r}",
+            "words that fit: " + ", ".join(known[unit_id].counters or ("none",)),
+        )
+        for file, line, value, word, unit_id in zip(
+            rows["_file"], rows["_line"], rows["value"], misfits["counter"], misfits["unit"], strict=True
+        )
+    ]
+
+
 def check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) -> list[Problem]:
     problems = []
+    highest = parsed[["value", "value_high"]].max(axis=1)
     for unit_id, spec in reference.units().items():
         rows = unit == unit_id
         if spec.min is not None:
@@ -195,7 +234,7 @@ def check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) -> 
                 frame, below, "value", f"below {spec.min:g} for unit {unit_id!r}", "counts cannot be negative"
             )
         if spec.max is not None:
-            above = rows & (parsed[["value", "value_high"]].max(axis=1) > spec.max)
+            above = rows & (highest > spec.max)
             hint = "write percentages on one scale, 0–100 (70%, not 7000%)"
             problems += problems_where(
                 frame, above, "value", f"above {spec.max:g} for unit {unit_id!r}", hint
@@ -213,10 +252,13 @@ def check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) -> 
 
 
 def check_value_in_quote(frame: pd.DataFrame) -> list[Problem]:
-    def quoted(row: pd.Series) -> bool:
-        return _squash(row["value"]) in _squash(row["quote"])
-
-    bad = ~frame.apply(quoted, axis=1) if len(frame) else pd.Series(dtype=bool)
+    # A value found as written is found once spaces are squashed out of both (the quote's spaces
+    # inside it go with the value's), so only the other rows are squashed.
+    values, quotes = frame["value"].astype(str).tolist(), frame["quote"].astype(str).tolist()
+    missed = [i for i, (value, quote) in enumerate(zip(values, quotes, strict=True)) if value not in quote]
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[missed] = [_squash(values[i]) not in _squash(quotes[i]) for i in missed]
+    bad = pd.Series(bad, index=frame.index)
     hint = "the quote must state the figure as written in the value column"
     return problems_where(frame, bad, "quote", "quote does not contain the value", hint)
 
@@ -227,21 +269,37 @@ def _squash(text: str) -> str:
 
 def check_duplicates(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
     """Identical repeats and conflicting values for the same indicator, region and year."""
-    problems: list[Problem] = []
-    figure = (
-        frame[["value", "value_high", "unit"]].astype(object).fillna("").astype(str).agg("|".join, axis=1)
+    repeated = frame.duplicated(key, keep="first")
+    if not repeated.any():
+        return []
+    # Each repeat is compared with the first row of its key: a join of the repeats on that row.
+    first = (
+        frame.index.to_series().groupby([frame[k] for k in key], sort=False, dropna=False).transform("first")
     )
-    for _, group in frame[frame.duplicated(key, keep=False)].groupby(key, sort=False):
-        first = group.index[0]
-        where = f"{frame.at[first, '_file']} line {frame.at[first, '_line']}"
-        for index in group.index[1:]:
-            rule = "duplicate figure" if figure[index] == figure[first] else "conflicting figure"
-            hint = f"the same indicator, region and year is already at {where}"
-            row = frame.loc[index]
-            problems.append(
-                Problem(row["_file"], int(row["_line"]), "value", row["value_as_written"], rule, hint)
-            )
-    return problems
+    later, earlier = frame.index[repeated], first[repeated].to_numpy()
+    involved = later.union(pd.Index(earlier).unique())
+    figure = frame.loc[involved, ["value", "value_high", "unit"]].astype(object).fillna("").astype(str)
+    same = (figure.loc[later].to_numpy() == figure.loc[earlier].to_numpy()).all(axis=1)
+    rows, origin = frame.loc[later], frame.loc[earlier]
+    return [
+        Problem(
+            file,
+            int(line),
+            "value",
+            value,
+            "duplicate figure" if is_same else "conflicting figure",
+            f"the same indicator, region and year is already at {first_file} line {first_line}",
+        )
+        for file, line, value, is_same, first_file, first_line in zip(
+            rows["_file"],
+            rows["_line"],
+            rows["value_as_written"],
+            same,
+            origin["_file"],
+            origin["_line"],
+            strict=True,
+        )
+    ]
 
 
 def check_qualifier(frame: pd.DataFrame, parsed: pd.DataFrame) -> list[Problem]:
@@ -268,10 +326,73 @@ def check_qualifier(frame: pd.DataFrame, parsed: pd.DataFrame) -> list[Problem]:
 def resolve_status(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
     """The status id of each row (``unstated`` when blank)."""
     status_lookup = reference.status_lookup()
-    status = frame["status"].map(
-        lambda s: status_lookup.get(reference.lookup_key(s), "") if s.strip() else "unstated"
+    status = lookup(
+        frame["status"], lambda s: status_lookup.get(reference.lookup_key(s), "") if s.strip() else "unstated"
     )
     problems = problems_where(
         frame, status == "", "status", "unknown status", "one of: " + ", ".join(reference.statuses())
     )
     return status, problems
+
+
+# A period's date: a year, a month or a day (the article may give any of them).
+PERIOD_DATE = r"\d{4}(-\d{2}(-\d{2})?)?"
+
+
+def resolve_period(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
+    """The period id of each row (``year`` when the column is blank or absent)."""
+    if "period" not in frame:
+        return pd.Series("year", index=frame.index), []
+    lookup = reference.period_lookup()
+    period = frame["period"].map(lambda p: lookup.get(reference.lookup_key(p), "") if p.strip() else "year")
+    hint = "one of: " + ", ".join(reference.periods()) + " (data/reference/periods.csv), or blank for year"
+    return period, problems_where(frame, period == "", "period", "unknown period", hint)
+
+
+def check_period_dates(frame: pd.DataFrame, period: pd.Series) -> list[Problem]:
+    """``period_date`` (as_of) and ``period_start`` (cumulative): a date or blank, and only for their period."""
+    problems: list[Problem] = []
+    for column, owner in (("period_date", "as_of"), ("period_start", "cumulative")):
+        if column not in frame:
+            continue
+        text = frame[column].astype(str).str.strip()
+        given = text != ""
+        problems += problems_where(
+            frame,
+            given & ~text.str.fullmatch(PERIOD_DATE),
+            column,
+            "not a date",
+            "YYYY, YYYY-MM or YYYY-MM-DD",
+        )
+        problems += problems_where(
+            frame,
+            given & (period != owner) & (period != ""),
+            column,
+            f"{column} given for a period other than {owner}",
+            f"set period to {owner}, or leave {column} blank",
+        )
+    return problems
+
+
+def unit_as_written(frame: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
+    """The unit word the source writes: the value's own (130家 → 家), else the unit cell."""
+    counter = parsed["counter"].fillna("").astype(str)
+    return counter.where(counter != "", frame["unit"].astype(str).str.strip())
+
+
+def check_source_dates(frame: pd.DataFrame) -> list[Problem]:
+    """A source's ``published`` date is a date or blank (never guessed)."""
+    if "published" not in frame:
+        return []
+    text = frame["published"].astype(str).str.strip()
+    bad = (text != "") & ~text.str.fullmatch(PERIOD_DATE)
+    return problems_where(
+        frame, bad, "published", "not a date", "YYYY-MM-DD, YYYY-MM or YYYY; blank if not recorded"
+    )
+
+
+def measure_defaults(frame: pd.DataFrame, sources: pd.DataFrame, city_code: str) -> pd.DataFrame:
+    """A measure's blank region is the city; its blank year the year of its source."""
+    frame = frame.assign(region=frame["region"].where(~blank(frame["region"]), city_code))
+    years = dict(zip(sources["source_id"], sources["year"].astype(str), strict=True))
+    return frame.assign(year=frame["year"].where(~blank(frame["year"]), frame["source_id"].map(years)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -27,6 +28,8 @@ RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 SOURCES_STEM = "sources"
 MEASURES_STEM = "measures"
 SKIP_NAMES = ("README.md",)
+# `wuwei check` names this many figures (or reference rows) of one warning, then counts the rest.
+WARNING_LIMIT = 5
 
 
 @dataclass
@@ -37,6 +40,13 @@ class CleanResult:
     measures: pd.DataFrame
     sources: pd.DataFrame
     written: list[Path] = field(default_factory=list)
+
+
+class CheckResult(NamedTuple):
+    """What `wuwei check` found: problems (errors) and warnings (lines to print; they pass)."""
+
+    problems: list[Problem]
+    warnings: list[str]
 
 
 @dataclass
@@ -79,6 +89,7 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
     name = relative_name(raw.path)
     lookup = reference.header_lookup(kind)
     renamed: dict[str, str] = {}
+    fatal = False  # an unknown column is reported, but the table's other columns are still checked
     for header in raw.header:
         column = lookup.get(reference.lookup_key(header))
         if column is None:
@@ -88,6 +99,7 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
             )
         elif column in renamed.values():
             problems.append(Problem(name, 1, header, header, f"second column for {column!r}"))
+            fatal = True
         else:
             renamed[header] = column
     for column in reference.columns(kind):
@@ -96,7 +108,8 @@ def _canonical_headers(raw: RawTable, kind: str, problems: list[Problem]) -> _Ta
             problems.append(
                 Problem(name, 1, column.column, "", "missing required column", f"name it one of: {aliases}")
             )
-    if any(p.file == name and p.line == 1 for p in problems):
+            fatal = True
+    if fatal:
         return None
     frame = raw.rows[list(renamed)].rename(columns=renamed)
     for column in reference.columns(kind):
@@ -128,11 +141,8 @@ def _concat(tables: list[_Table]) -> pd.DataFrame:
     """All tables of one kind as one frame with `_file` and `_line` columns."""
     frames = []
     for table in tables:
-        frame = table.frame.copy()
-        frame["_file"] = table.name
-        frame["_line"] = table.lines
-        frame["_source_file"] = table.file_name
-        frames.append(frame)
+        # assign, not copy(): with copy-on-write the table's columns are shared, not duplicated
+        frames.append(table.frame.assign(_file=table.name, _line=table.lines, _source_file=table.file_name))
     if not frames:
         return pd.DataFrame(columns=["_file", "_line"])
     return pd.concat(frames, ignore_index=True)
@@ -151,11 +161,12 @@ def build_sources(tables: list[_Table]) -> tuple[pd.DataFrame, list[Problem]]:
     problems = checks.required_filled(frame, "sources")
     repeated = frame["source_id"].duplicated(keep="first")
     problems += checks.problems_where(frame, repeated, "source_id", "source id used twice")
+    problems += checks.check_source_dates(frame)
     return frame[contract.column_names("sources")].reset_index(drop=True), problems
 
 
 def _shared_checks(
-    frame: pd.DataFrame, kind: str, source_ids: set[str]
+    frame: pd.DataFrame, kind: str, source_ids: set[str] | None
 ) -> tuple[pd.Series, pd.DataFrame, list[Problem]]:
     """What figures and measures tables share: filled cells, theme, region, source and quote."""
     problems = checks.required_filled(frame, kind)
@@ -163,14 +174,15 @@ def _shared_checks(
     problems += found
     regions, found = checks.resolve_region(frame)
     problems += found
-    problems += checks.resolve_source(frame, source_ids)
+    if source_ids is not None:  # None: the sources table has its own problems; do not repeat them per row
+        problems += checks.resolve_source(frame, source_ids)
     problems += checks.check_quote(frame)
     problems += checks.check_quote_en(frame)
     return theme, regions, problems
 
 
 def build_indicators(
-    tables: list[_Table], source_ids: set[str], today: date
+    tables: list[_Table], source_ids: set[str] | None, today: date
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Figures tables → the long indicators table (one row per figure)."""
     frame = _concat(tables)
@@ -211,6 +223,9 @@ def build_indicators(
     problems += checks.check_qualifier(frame, parsed)
     status, found = checks.resolve_status(frame)
     problems += found
+    period, found = checks.resolve_period(frame)
+    problems += found
+    problems += checks.check_period_dates(frame, period)
 
     units = reference.units()
     result = pd.DataFrame(
@@ -224,11 +239,15 @@ def build_indicators(
             "value": parsed["value"].astype(float),
             "value_high": parsed["value_high"].astype(float),
             "unit": unit,
-            "unit_zh": unit.map(lambda u: units[u].name_zh if u in units else ""),
-            "unit_en": unit.map(lambda u: units[u].name_en if u in units else ""),
+            "unit_zh": checks.lookup(unit, lambda u: units[u].name_zh if u in units else ""),
+            "unit_en": checks.lookup(unit, lambda u: units[u].name_en if u in units else ""),
             "qualifier": parsed["qualifier"],
             "status": status,
+            "period": period,
+            "period_date": frame["period_date"].str.strip(),
+            "period_start": frame["period_start"].str.strip(),
             "value_as_written": frame["value"],
+            "unit_as_written": checks.unit_as_written(frame, parsed),
             "source_id": frame["source_id"],
             "quote": frame["quote"],
             "quote_en": frame.get("quote_en", ""),
@@ -241,23 +260,38 @@ def build_indicators(
     return result, problems
 
 
-def build_measures(tables: list[_Table], source_ids: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Measures tables → named programmes per theme and region."""
+def build_measures(
+    tables: list[_Table], sources: pd.DataFrame, today: date
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Measures tables → named programmes per theme, region and year.
+
+    A blank region is the city; a blank year is the year of the measure's source.
+    """
     frame = _concat(tables)
     if frame.empty:
-        return pd.DataFrame(columns=contract.column_names("measures")), []
-    theme, regions, problems = _shared_checks(frame, "measures", source_ids)
+        return pd.DataFrame(columns=contract.column_names("measures")).astype({"year": int}), []
+    frame = checks.measure_defaults(frame, sources, config.CITY_CODE)
+    theme, regions, problems = _shared_checks(
+        frame, "measures", set(sources["source_id"]) if len(sources) else None
+    )
+    year, found = checks.resolve_year(frame.fillna({"year": ""}), today)
+    problems += found
     result = pd.DataFrame(
         {
             "theme": theme,
             **regions,
-            **{c: frame[c] for c in contract.column_names("measures") if c in frame and c != "theme"},
+            "year": year,
+            **{
+                c: frame[c]
+                for c in contract.column_names("measures")
+                if c in frame and c not in ("theme", "year", "quote_en")
+            },
             "quote_en": frame.get("quote_en", ""),
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
     )
-    repeated = result.duplicated(["theme", "region_zh", "name_zh"], keep="first")
+    repeated = result.duplicated(["theme", "region_zh", "year", "name_zh"], keep="first")
     problems += checks.problems_where(frame, repeated, "name_zh", "measure listed twice")
     return result, problems
 
@@ -280,6 +314,14 @@ def _sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def process(paths: list[Path], today: date | None = None) -> CleanResult:
     """Read and validate raw files; raise DataError with every problem found."""
+    result, problems = _validate(paths, today)
+    if problems:
+        raise DataError(problems)
+    return result
+
+
+def _validate(paths: list[Path], today: date | None) -> tuple[CleanResult, list[Problem]]:
+    """The processed tables (sorted only when sound) and every problem found, sorted."""
     today = today or date.today()
     if not paths:
         raise DataError(
@@ -288,18 +330,19 @@ def process(paths: list[Path], today: date | None = None) -> CleanResult:
     tables, problems = load_tables(paths)
     sources, found = build_sources(tables["sources"])
     problems += found
-    source_ids = set(sources["source_id"])
+    source_ids = set(sources["source_id"]) if tables["sources"] else None
     indicators, found = build_indicators(tables["figures"], source_ids, today)
     problems += found
-    measures, found = build_measures(tables["measures"], source_ids)
+    measures, found = build_measures(tables["measures"], sources, today)
     problems += found
     if indicators.empty and measures.empty and not problems:
         problems.append(Problem("(raw data)", rule="no figures and no measures", hint="nothing to report"))
     if problems:
-        raise DataError(sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column, p.rule)))
+        problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column, p.rule))
+        return CleanResult(indicators, measures, sources), problems
     indicators = _sort(indicators, ["indicator_id", "region_code", "region_zh", "year"])
-    measures = _sort(measures, ["region_code", "region_zh", "name_zh"])
-    return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True))
+    measures = _sort(measures, ["region_code", "region_zh", "year", "name_zh"])
+    return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True)), []
 
 
 def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -319,40 +362,35 @@ def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, missing
 
 
-def check(paths: list[Path], today: date | None = None) -> list[Problem]:
-    """Every problem in the given raw files or folders; writes nothing.
+def check(paths: list[Path], today: date | None = None) -> CheckResult:
+    """Every problem in the given raw files or folders, and the warnings; writes nothing.
 
     A single figures file is checked with the ``sources`` table beside it, since every
-    figure must cite a known source.
+    figure must cite a known source. The files are read and processed once: the warnings about
+    figures with no catalogue row (only when there is no problem) and about reference rows no
+    table uses come from the same tables as the problems, summarised (the first few, then a count).
     """
     files, missing = _files_to_check(paths)
     if missing:
-        return missing
+        return CheckResult(missing, [])
     try:
-        catalogue.print_warnings(process(files, today).indicators)
+        result, problems = _validate(files, today)
+        found = [] if problems else catalogue.warnings(result.indicators, limit=WARNING_LIMIT)
     except DataError as error:
-        return error.problems
-    return []
+        return CheckResult(error.problems, [])
+    return CheckResult(problems, found + reference_warnings(result))
 
 
-def reference_warnings(paths: list[Path]) -> list[str]:
-    """Rows of ``regions.csv`` and ``units.csv`` that no table of ``paths`` uses.
+def reference_warnings(result: CleanResult) -> list[str]:
+    """Rows of ``regions.csv`` and ``units.csv`` that no figure or measure resolved to.
 
     Warnings, not errors: ``wuwei check`` prints them and passes. Names with no row are not
     repeated here: :func:`check` already reports each as an error with its file and line.
     """
-    files, missing = _files_to_check(paths)
-    if missing:
-        return []
-    tables, _ = load_tables(files)
-    regions = [name for kind in ("figures", "measures") for t in tables[kind] for name in t.frame["region"]]
-    units: list[str] = []
-    for table in tables["figures"]:
-        written = table.frame["unit"].str.strip()
-        units += list(written.where(written != "", parse_values(table.frame["value"])["counter"]))
+    regions = pd.concat([result.indicators["region_zh"], result.measures["region_zh"]]).unique()
     return [
-        *reference.harmonize_regions(regions).warnings(warn_on_missing=False),
-        *reference.harmonize_units(units).warnings(warn_on_missing=False),
+        *reference.unused_regions(regions).warnings(limit=WARNING_LIMIT * 2),
+        *reference.unused_units(result.indicators["unit"].unique()).warnings(limit=WARNING_LIMIT * 2),
     ]
 
 

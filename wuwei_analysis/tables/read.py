@@ -9,20 +9,21 @@ value, region or unit makes sense is for the modules that validate content.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import os
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from wuwei_analysis.errors import Problem, relative_name
 from wuwei_analysis.tables.encoding import (
@@ -31,6 +32,7 @@ from wuwei_analysis.tables.encoding import (
     likely_encoding,
 )
 from wuwei_analysis.tables.structure import (
+    EDGE_CHARACTERS,
     Record,
     header_problems,
     invisible_problems,
@@ -132,20 +134,54 @@ def _read_delimited(path: Path) -> RawTable:
     encoding = likely_encoding(data)
     text, bad_bytes = decode_reporting(data, encoding)
     delimiter = _detect_delimiter(path.suffix.lower(), text)
-    records, problems = _parse_delimited(text, delimiter, relative_name(path))
-    return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
+    with _gc_paused():
+        records, problems = _parse_delimited(text, delimiter, relative_name(path))
+        return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small lists and strings (which hold no
+    cycles) are made: otherwise it walks them again and again, which costs more than the parsing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _detect_delimiter(suffix: str, text: str) -> str:
     """Tab for ``.tsv``; otherwise tab only if the first line has more tabs than commas."""
     if suffix == ".tsv":
         return "\t"
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = _first_line(text)
     return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+def _first_line(text: str, chunk: int = 1 << 16) -> str:
+    """The first non-blank line of ``text`` (as ``str.splitlines`` splits), without splitting it all."""
+    while True:
+        whole = chunk >= len(text)
+        lines = text[:chunk].splitlines()
+        # The last line of a prefix may be cut short: only trusted when the prefix is the text.
+        found = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
+        if found is not None or whole:
+            return found or ""
+        chunk *= 4
 
 
 def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[Record], list[Problem]]:
     """Split ``text`` into records with the lines they span; report malformed quoting."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error:
+        rows = None
+    if rows is not None and reader.line_num == len(rows):  # the usual file: one line per record
+        return [Record(line, line, fields) for line, fields in enumerate(rows, start=1)], []
+    # A quoted cell spans lines, or the quoting is malformed: follow the reader record by record.
     last_line = len(io.StringIO(text, newline="").readlines())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[Record] = []
@@ -182,6 +218,9 @@ def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[Record]
 
 def _read_xlsx(path: Path) -> RawTable:
     """Read the worksheet named like the file, or else the first non-empty one."""
+    import openpyxl  # here: most raw tables are CSV, and the import costs half a second
+    from openpyxl.utils.exceptions import InvalidFileException
+
     name = relative_name(path)
     try:
         # Opened read-only by us; openpyxl's read_only mode is not used because it hides merged
@@ -273,7 +312,8 @@ def _build_table(
 ) -> RawTable:
     """Check the structure of parsed records and assemble the :class:`RawTable`."""
     name = relative_name(path)
-    content = [record for record in records if any(strip_cell(value) for value in record.fields)]
+    # A record is blank when all its cells are; so is the text of all its cells run together.
+    content = [record for record in records if strip_cell("".join(record.fields))]
     if not content:
         problems.append(Problem(name, rule="file is empty", hint="the file has no header and no rows"))
         problems.extend(undecodable_problems(name, bad_bytes, [], []))
@@ -286,14 +326,19 @@ def _build_table(
         hint = "the file has a header but no rows below it"
         problems.append(Problem(name, line=header_record.start, rule="no data rows", hint=hint))
     problems.extend(ragged_problems(name, raw_header, data_records, delimiter))
-    cells = [_fit([strip_cell(value) for value in record.fields], width) for record in data_records]
-    keep = _columns_to_keep(raw_header, cells)
+    columns = _stripped_columns(data_records, width)
+    keep = [i for i, title in enumerate(raw_header) if title or any(columns[i])]
     header = [raw_header[i] for i in keep]
     problems.extend(header_problems(name, header_record.start, raw_header, keep))
     problems.extend(undecodable_problems(name, bad_bytes, [header_record, *data_records], raw_header))
-    kept_cells = [[row[i] for i in keep] for row in cells]
-    problems.extend(invisible_problems(name, header, [r.start for r in data_records], kept_cells))
-    rows = pd.DataFrame([[row[i] for i in keep] for row in cells], columns=header, dtype=object)
+    lines = [r.start for r in data_records]
+    problems.extend(invisible_problems(name, header, lines, [columns[i] for i in keep]))
+    rows = pd.DataFrame(
+        {position: columns[i] for position, i in enumerate(keep)},
+        index=range(len(data_records)),
+        dtype=object,
+    )
+    rows.columns = header  # by position: a repeated name is reported, and kept
     return RawTable(path, header, rows, [record.start for record in data_records], encoding, problems, sheet)
 
 
@@ -302,6 +347,12 @@ def _fit(values: list[str], width: int) -> list[str]:
     return (values + [""] * width)[:width]
 
 
-def _columns_to_keep(header: list[str], cells: list[list[str]]) -> list[int]:
-    """Every column except those with a blank name and no value at all (spacers, trailing commas)."""
-    return [i for i, title in enumerate(header) if title or any(row[i] for row in cells)]
+def _stripped_columns(records: list[Record], width: int) -> list[list[str]]:
+    """The cells of ``records`` column by column, stripped, each row fitted to ``width`` cells.
+
+    A column with a blank name and no value at all (spacers, trailing commas) is dropped by the
+    caller: every other column is kept.
+    """
+    fitted = (r.fields if len(r.fields) == width else _fit(r.fields, width) for r in records)
+    columns = list(zip(*fitted, strict=True)) if records else [() for _ in range(width)]
+    return [[value.strip(EDGE_CHARACTERS) for value in column] for column in columns]  # strip_cell, inlined

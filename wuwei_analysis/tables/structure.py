@@ -13,9 +13,14 @@ from typing import NamedTuple
 from wuwei_analysis.errors import Problem
 from wuwei_analysis.tables.encoding import REPLACEMENT_CHAR, BadBytes
 
-# Surrounding whitespace of a cell: str.isspace() covers NBSP and the full-width space U+3000;
-# the BOM and zero-width space are invisible in editors and sneak in from copy-paste.
-_EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
+# Surrounding whitespace of a cell: every character of str.isspace() (NBSP and the full-width space
+# U+3000 among them; the same set as the regex class \s), and the BOM and zero-width space, which
+# are invisible in editors and sneak in from copy-paste. Listed, so that str.strip can remove them.
+EDGE_CHARACTERS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\ufeff\u200b"
+)
 # An unquoted "1,234" splits into "1" and "234": a 1-3 digit field followed by 3-digit groups.
 _THOUSANDS_HEAD = re.compile(r"^[+-]?\d{1,3}$")
 _THOUSANDS_GROUP = re.compile(r"^\d{3}$")
@@ -33,7 +38,7 @@ class Record(NamedTuple):
 
 def strip_cell(text: str) -> str:
     """Remove surrounding whitespace (incl. NBSP, U+3000), BOMs and zero-width spaces."""
-    return _EDGE_SPACE.sub("", text)
+    return text.strip(EDGE_CHARACTERS)
 
 
 def _shorten(text: str) -> str:
@@ -78,10 +83,10 @@ def ragged_problems(name: str, header: list[str], records: list[Record], delimit
     width = len(header)
     shown_delimiter = "tab" if delimiter == "\t" else repr(delimiter)
     for record in records:
-        fields = [strip_cell(value) for value in record.fields]
-        count = len(fields)
+        count = len(record.fields)
         if count == width:
             continue
+        fields = [strip_cell(value) for value in record.fields]
         row_text = _shorten(delimiter.join(fields))
         if count < width:
             problems.append(
@@ -187,13 +192,17 @@ _INVISIBLE = {
 
 
 def invisible_problems(
-    name: str, header: list[str], lines: list[int], cells: list[list[str]]
+    name: str, header: list[str], lines: list[int], columns: list[list[str]]
 ) -> list[Problem]:
-    """A problem for every cell that holds NUL or a byte order mark."""
-    problems = []
-    for line, row in zip(lines, cells, strict=False):
-        for column, value in zip(header, row, strict=False):
-            for char, (rule, hint) in _INVISIBLE.items():
+    """A problem for every cell that holds NUL or a byte order mark (``columns``: one list per column)."""
+    found = []
+    for position, (column, values) in enumerate(zip(header, columns, strict=False)):
+        for char, (rule, hint) in _INVISIBLE.items():
+            if not any(char in value for value in values):  # the usual case: one pass per column
+                continue
+            for row, value in enumerate(values):
                 if char in value:
-                    problems.append(Problem(name, line, column, _shorten(value), rule, hint))
-    return problems
+                    found.append(
+                        (lines[row], position, Problem(name, lines[row], column, _shorten(value), rule, hint))
+                    )
+    return [problem for _, _, problem in sorted(found, key=lambda item: item[:2])]

@@ -62,11 +62,16 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
     The csv writer leaves such a cell unquoted when lines end in '\n' alone, which would split
     the row on reading; those (rare) tables are written with every text cell quoted.
     """
-    texts = [
-        *map(str, df.columns),
-        *(v for c in range(df.shape[1]) for v in df.iloc[:, c] if isinstance(v, str)),
-    ]
-    return any("\r" in text for text in texts)
+    if any("\r" in str(name) for name in df.columns):
+        return True
+    for position in range(df.shape[1]):
+        column = df.iloc[:, position]
+        if isinstance(column.dtype, pd.StringDtype):  # a column operation, not a loop over cells
+            if column.str.contains("\r", regex=False, na=False).any():
+                return True
+        elif any(isinstance(v, str) and "\r" in v for v in column):
+            return True
+    return False
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:

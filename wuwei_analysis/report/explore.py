@@ -1,0 +1,92 @@
+"""What ``notebooks/explore.ipynb`` calls: the tidy figures, a place × year pivot, one chart.
+
+For an analyst starting out with the processed data: every figure is one row (tidy/long), so a
+pivot of one indicator by place and year is one call, and a seaborn chart of it another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from wuwei_analysis import config, reference
+from wuwei_analysis.report import chart_style
+from wuwei_analysis.report.context import load_processed
+
+# The columns worth seeing first; the rest (provenance) stay in the frame.
+OVERVIEW = [
+    "theme",
+    "indicator_id",
+    "name_zh",
+    "region_zh",
+    "year",
+    "value",
+    "unit",
+    "qualifier",
+    "period",
+    "quote",
+]
+
+
+def load(processed_dir: Path | str = "") -> pd.DataFrame:
+    """The processed indicators (one row per figure) from ``processed_dir`` (default: config's)."""
+    return load_processed(Path(processed_dir) if processed_dir else config.PROCESSED_DATA_DIR).indicators
+
+
+def overview(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The tidy frame with the columns an analyst reads first."""
+    return indicators[[c for c in OVERVIEW if c in indicators]]
+
+
+def default_indicator(indicators: pd.DataFrame) -> str:
+    """The indicator with the most places and years (the first in file order on a tie)."""
+    counts = indicators.groupby("indicator_id", sort=False)[["region_zh", "year"]].nunique().sum(axis=1)
+    return str(counts.idxmax())
+
+
+def place_by_year(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> pd.DataFrame:
+    """One indicator as a table: a row per place, a column per year (blank where there is none).
+
+    Raises KeyError naming the indicators there are when ``indicator_id`` has no figure.
+    """
+    rows = indicators[indicators["indicator_id"] == indicator_id]
+    if rows.empty:
+        raise KeyError(
+            f"no figures for {indicator_id!r}; there are: {sorted(set(indicators['indicator_id']))}"
+        )
+    return rows.pivot_table(index=f"region_{lang}", columns="year", values="value", aggfunc="first")
+
+
+def chart(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> Figure:
+    """A seaborn bar chart of one indicator by place, a colour per year; the title names its period(s)."""
+    chart_style.apply_style()
+    rows = indicators[indicators["indicator_id"] == indicator_id].copy()
+    rows["year"] = rows["year"].astype(str)
+    fig = Figure(figsize=(7, 1.4 + 0.5 * len(rows)))
+    ax = fig.add_subplot()
+    palette = chart_style.PALETTE[: rows["year"].nunique()]
+    sns.barplot(rows, y=f"region_{lang}", x="value", hue="year", ax=ax, palette=palette)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%g", padding=3)
+    periods = sorted({reference.period_name(str(p), lang) for p in rows["period"]})
+    ax.set_title(f"{rows.iloc[0][f'name_{lang}']} · {' / '.join(periods)}")
+    ax.set_xlabel(str(rows.iloc[0][f"unit_{lang}"]))
+    ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def show_chart(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> Figure:
+    """Draw :func:`chart` and show it as a PNG in the notebook (the figure is returned)."""
+    import io
+
+    from IPython.display import Image, display
+
+    fig = chart(indicators, indicator_id, lang)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    display(Image(buffer.getvalue()))
+    return fig
