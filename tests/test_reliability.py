@@ -21,6 +21,7 @@ from test_build import BUILD_PROCESS, THEMES, Workspace, _wait_for_line, fake_cl
 
 from wuwei_analysis import errors
 from wuwei_analysis.build import inputs as build_inputs
+from wuwei_analysis.build import watchdog
 from wuwei_analysis.build.folders import LOCK_NAME
 
 pytestmark = [
@@ -33,21 +34,7 @@ TAG_ENV = "WUWEI_RELIABILITY_TAG"
 
 def tagged(tag: str) -> list[int]:
     """Live processes whose environment carries ``TAG_ENV=tag``."""
-    needle = f"{TAG_ENV}={tag}".encode()
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as handle:
-                if handle.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                    continue
-            with open(f"/proc/{name}/environ", "rb") as handle:
-                if needle in handle.read().split(b"\0"):
-                    found.append(int(name))
-        except (OSError, IndexError):
-            continue
-    return found
+    return watchdog.processes_with(TAG_ENV, tag)
 
 
 def wait_until_none(tag: str, seconds: float = 30) -> list[int]:

@@ -398,3 +398,14 @@ def period_name(period: str, lang: str, date: str = "", reference_dir: Path = co
     if period == "as_of":
         return f"截至{date}" if lang == "zh" else f"as of {date}"
     return f"{name}（{date}起）" if lang == "zh" else f"{name} since {date}"
+
+
+def region_family(code: str, reference_dir: Path = config.REFERENCE_DIR) -> set[str]:
+    """An administrative code and every code below it (the city holds its districts and counties)."""
+    codes = {str(code)}
+    admin = admin_regions(reference_dir)
+    while True:
+        below = {r.region_code for r in admin if r.parent_code in codes} - codes
+        if not below:
+            return codes
+        codes |= below

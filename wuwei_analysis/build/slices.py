@@ -52,17 +52,6 @@ def data_slices(data: DataState) -> list[Slice]:
     return sorted(found, key=lambda s: (-s.year, s.region))
 
 
-def region_family(code: str) -> set[str]:
-    """An administrative code and every code below it (the city holds its districts and counties)."""
-    codes = {str(code)}
-    admin = reference.admin_regions()
-    while True:
-        below = {r.region_code for r in admin if r.parent_code in codes} - codes
-        if not below:
-            return codes
-        codes |= below
-
-
 def choose(available: list[Slice], regions: Iterable[str], years: Iterable[int]) -> list[Slice]:
     """The slices ``--region``/``--year`` ask for (all when none is given); ParameterError for a
     region or year with no figures and no measures."""
@@ -95,7 +84,7 @@ def choose(available: list[Slice], regions: Iterable[str], years: Iterable[int])
 
 def slice_hash(data: DataState, theme: str, part: Slice) -> str:
     """Hash of the processed rows a report of ``theme`` (or the summary) for ``part`` reads."""
-    family = region_family(part.region)
+    family = reference.region_family(part.region)
     themes = set(reference.theme_ids())
 
     def read(key: str) -> bool:

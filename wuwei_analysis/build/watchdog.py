@@ -86,20 +86,28 @@ def watched() -> Iterator[Watchdog]:
         dog.stop()
 
 
-def tagged_processes(build_id: str) -> list[int]:
-    """Process ids whose environment carries ``build_id`` (this process excluded)."""
-    needle = f"{BUILD_ID_ENV}={build_id}".encode()
+def processes_with(name: str, value: str) -> list[int]:
+    """Live processes (zombies excluded) whose environment holds ``name=value``, this one excluded."""
+    needle = f"{name}={value}".encode()
     found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
             continue
         try:
-            with open(f"/proc/{name}/environ", "rb") as handle:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                if handle.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                    continue
+            with open(f"/proc/{entry}/environ", "rb") as handle:
                 if needle in handle.read().split(b"\0"):
-                    found.append(int(name))
-        except OSError:  # gone, or not ours to read
+                    found.append(int(entry))
+        except (OSError, IndexError):  # gone, or not ours to read
             continue
     return found
+
+
+def tagged_processes(build_id: str) -> list[int]:
+    """Process ids whose environment carries ``build_id`` (this process excluded)."""
+    return processes_with(BUILD_ID_ENV, build_id)
 
 
 def sweep(build_id: str) -> int:

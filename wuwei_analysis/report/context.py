@@ -105,14 +105,8 @@ def load_processed(processed_dir: Path | str) -> Processed:
 
 
 def region_codes(region_code: str) -> set[str]:
-    """An administrative code and every code below it (the city holds its districts and counties)."""
-    codes = {str(region_code)}
-    admin = reference.admin_regions()
-    while True:
-        below = {r.region_code for r in admin if r.parent_code in codes} - codes
-        if not below:
-            return codes
-        codes |= below
+    """An administrative code and every code below it (see :func:`reference.region_family`)."""
+    return reference.region_family(region_code)
 
 
 def in_scope(frame: pd.DataFrame, region_code: str, place_zh: str | None) -> pd.Series:
