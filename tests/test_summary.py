@@ -493,7 +493,7 @@ def test_summary_runs_end_to_end_with_every_section_and_a_chart(runs):
 def test_summary_runs_with_its_defaults_through_nbclient(runs):
     run = runs["defaults"]
     _ok(run)
-    headings = [h for h in HEADINGS["zh"] if h != HEADINGS["zh"][3]]  # nothing revised: no such section
+    headings = [h for h in HEADINGS["zh"] if h != HEADINGS["zh"][4]]  # nothing revised: no such section
     assert re.findall(r"<h2>(.*?)</h2>", _html(run)) == headings  # default language: Chinese
     assert BUILD_WORDS[0] not in _text(_html(run))
     assert _images(run) >= 1
