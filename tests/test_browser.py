@@ -26,7 +26,7 @@ import pandas as pd
 import processed_fixture as pf
 import pytest
 
-from wuwei_analysis import config, reference
+from wuwei_analysis import config, reference, site_paths
 from wuwei_analysis.build import run as build
 from wuwei_analysis.build import site_index as build_site
 
@@ -292,8 +292,10 @@ def test_names_that_are_markup_stay_text_and_run_nothing(escaped_visits, page):
     assert m["url_after_clicks"] == visit.url.split("#")[0], "a link navigated away"
     assert visit.external_requests == [] and visit.console_errors == [] and visit.page_errors == []
     assert m["scripts"] == 0 and m["frames"] == 0 and m["onAttributes"] == []
-    assert all(link["href"].startswith("#") for link in m["links"]), m["links"]
-    assert m["clicked"] == len(m["links"])
+    hrefs = [link["href"] for link in m["links"]]
+    # in-page links, and the navigation's relative links to the site's own pages and downloads
+    assert all(h.startswith("#") or not re.match(r"[a-z]+:|/", h) for h in hrefs), hrefs
+    assert m["clicked"] >= sum(h.startswith("#") for h in hrefs)  # every in-page link was clicked
     # the names are on the page, as text
     text = m["bodyText"]
     assert "<script>window.__pwned=1</script>" in text or "<img src=x onerror=" in text
@@ -303,3 +305,89 @@ def test_names_that_are_markup_stay_text_and_run_nothing(escaped_visits, page):
         assert table["right"] <= m["mainRight"] + 1 or (
             table["scrollBox"] and table["boxRight"] <= m["mainRight"] + 1
         )
+
+
+# --------------------------------------------------------------------------- reader-first pages (issue 12)
+
+READER_WIDTHS = (390, 1280)  # a phone and a desk
+SERIOUS = {"serious", "critical"}
+
+
+def _page_of(key: str) -> site_paths.Page:
+    lang, theme = key.split("/")
+    return site_paths.Page(lang, config.DEFAULT_REGION, config.DEFAULT_YEAR, theme)
+
+
+@pytest.fixture(scope="module")
+def reader_pages(browser, site) -> dict[str, dict]:
+    """Every page at 390 and 1280 px: page width, its links, an axe audit, a screenshot per width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    reports = site / "reports"
+    keys = [
+        "index",
+        *(f"{lang}/{theme}" for lang in config.LANGS for theme in (*reference.theme_ids(), config.SUMMARY)),
+    ]
+    axe, found = Axe(), {}
+    page = browser.page
+    for key in keys:
+        path = reports / (site_paths.INDEX if key == "index" else site_paths.page_path(*_page_of(key)))
+        result: dict = {"widths": {}}
+        for width in READER_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            result["widths"][width] = page.evaluate(
+                "() => ({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})"
+            )
+            shot = SCREENSHOTS / "reader" / f"{key.replace('/', '-')}-{width}.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+        result["links"] = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        result["axe"] = [v for v in axe.run(page).response["violations"] if v.get("impact") in SERIOUS]
+        found[key] = result
+    page.set_viewport_size({"width": bs.WIDTH, "height": bs.HEIGHT})
+    print(f"\nscreenshots at 390 and 1280 px: {SCREENSHOTS / 'reader'}")
+    return found
+
+
+@pytest.mark.parametrize("width", READER_WIDTHS)
+def test_no_page_scrolls_sideways(reader_pages, width):
+    wide = {
+        k: v["widths"][width]
+        for k, v in reader_pages.items()
+        if v["widths"][width]["scroll"] > v["widths"][width]["client"]
+    }
+    assert not wide, f"pages wider than a {width} px window: {wide}"
+
+
+def test_every_page_links_the_landing_page_and_its_language_twin(reader_pages):
+    for key, result in reader_pages.items():
+        if key == "index":
+            continue
+        page = _page_of(key)
+        twin = page._replace(lang=site_paths.twin_lang(page.lang))
+        links = set(result["links"])
+        assert site_paths.link_to_root(page, site_paths.INDEX) in links, key
+        assert site_paths.link(page, twin) in links, key
+        assert site_paths.relative(site_paths.page_path(*page), site_paths.download_path(*page)) in links, key
+
+
+def test_the_landing_page_leads_to_every_page_and_the_data(reader_pages, site):
+    links = set(reader_pages["index"]["links"])
+    for key in reader_pages:
+        if key != "index":
+            assert site_paths.page_path(*_page_of(key)) in links, key
+    for name in ("indicators.csv", "data_dictionary.csv"):
+        assert site_paths.data_path(name) in links
+        assert (site / "reports" / site_paths.data_path(name)).is_file()
+    assert site_paths.MANIFEST in links
+
+
+def test_accessibility_audit_finds_nothing_serious(reader_pages):
+    problems = {
+        key: [(v["id"], v["impact"], len(v["nodes"])) for v in result["axe"]]
+        for key, result in reader_pages.items()
+        if result["axe"]
+    }
+    assert not problems, problems

@@ -201,7 +201,15 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
     entry = manifest["notebooks"]["en/620600/2025/urban"]
     assert entry["status"] == "ok" and entry["duration_s"] > 0
     assert Path(entry["notebook"]).name == "theme.ipynb"  # one notebook, run with theme="urban"
-    assert set(entry["inputs"]) == {"notebook", "data", "library", "reference", "parameters", "packages"}
+    assert set(entry["inputs"]) == {
+        "notebook",
+        "data",
+        "library",
+        "reference",
+        "parameters",
+        "packages",
+        "pages",
+    }
     assert entry["parameters"] == {"theme": "urban", "lang": "en", "region": "620600", "year": 2025}
     assert entry["html"] == "en/620600/2025/urban.html" and entry["figures"] == [
         "en/620600/2025/figures/urban.png"
@@ -210,12 +218,14 @@ def test_first_build_publishes_every_report_with_index_and_manifest(baseline):
 
     index = (reports / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert "zh/620600/2025/health.html" in links and "en/620600/2025/summary.ipynb" in links
+    assert "zh/620600/2025/health.html" in links and "en/620600/2025/summary.html" in links
+    assert "manifest.json" in links and "data/indicators.csv" in links  # build details, downloads
     for link in links:
         assert not re.match(r"[a-z]+:|/", link), link  # relative
-        assert (reports / link).is_file(), link
+        assert link.startswith("#") or (reports / link).is_file(), link
     assert "医疗卫生" in index and "Urban quality of life" in index
-    assert manifest["notebooks"]["zh/620600/2025/urban"]["data_version"] in index
+    # the landing page is for readers: hashes and build times stay in the manifest it links
+    assert manifest["notebooks"]["zh/620600/2025/urban"]["data_version"] not in index
     assert build_html.find_external_references(index) == []
 
 

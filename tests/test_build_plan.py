@@ -98,6 +98,7 @@ def test_an_unchanged_report_is_skipped(tmp_path):
         ({"data": "other data"}, "data changed"),
         ({"notebook": "other notebook"}, "notebook changed"),
         ({"library": "x", "reference": "y"}, "library code changed, reference data changed"),
+        ({"pages": "a theme or place was added"}, "the site's pages changed"),  # navigation is stale
     ],
 )
 def test_a_changed_input_reruns_and_says_which(tmp_path, change, reason):
@@ -181,3 +182,43 @@ def test_the_build_imports_nothing_posix_only_or_heavy_until_it_builds():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_site_pages_are_the_published_ones_and_this_builds():
+    from types import SimpleNamespace
+
+    from wuwei_analysis.build.slices import Slice
+
+    options = SimpleNamespace(langs=("en",), themes=("health",))
+    assert plan.site_pages(options) == [("en", "620600", 2025, "health")]
+    published = manifest.Entry("urban", "zh", published=object())  # type: ignore[arg-type]
+    never = manifest.Entry("summary", "zh")
+    entries = {"zh/620600/2025/urban": published, "zh/620600/2025/summary": never}
+    pages = plan.site_pages(options, entries, [Slice("620600", 2025), Slice("620622", 2024)])
+    # every place and year of the build; rebuilding one theme keeps the others in the
+    # navigation; a failed-only entry is no page
+    assert pages == [
+        ("en", "620600", 2025, "health"),
+        ("en", "620622", 2024, "health"),
+        ("zh", "620600", 2025, "urban"),
+    ]
+
+
+def test_a_page_hashes_only_the_pages_its_navigation_links():
+    from wuwei_analysis.build.slices import Slice
+
+    pages = [
+        ("en", "620600", 2025, "health"),
+        ("en", "620600", 2025, "urban"),
+        ("zh", "620600", 2025, "health"),
+        ("en", "620600", 2024, "health"),
+        ("en", "620600", 2024, "urban"),
+    ]
+    near = plan.nav_pages(pages, "en", Slice("620600", 2025), "health")
+    # its place's and year's themes, its language twin, the same theme in another year
+    assert near == [
+        ["en", "620600", 2025, "health"],
+        ["en", "620600", 2025, "urban"],
+        ["zh", "620600", 2025, "health"],
+        ["en", "620600", 2024, "health"],
+    ]

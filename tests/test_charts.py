@@ -110,11 +110,79 @@ def test_every_chart_has_title_subtitle_with_unit_and_source(theme, lang):
         texts = [t.get_text() for t in chart.fig.texts]
         title, subtitle, source = texts[:3]
         assert title == chart.title
-        assert subtitle.startswith(NAMES[lang]) and "2025" in subtitle
+        places = {
+            r
+            for r in pf.indicators()
+            .set_index("indicator_id")
+            .loc[list(chart.indicator_ids), f"region_{lang}"]
+        }
+        place = places.pop() if len(places) == 1 else NAMES[lang]
+        assert subtitle.startswith(place) and "2025" in subtitle  # the figures' own place
         assert re.search(r"单位|Unit|units", subtitle)
         assert source.replace("\n", "").startswith("来源：《" if lang == "zh" else "Source: ")
         assert pf.SOURCE_TITLE in source.replace("\n", "")
         assert chart.fig.get_size_inches()[0] == chart_style.WIDTH_IN
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_chart_of_one_place_below_the_report_is_subtitled_with_that_place(lang):
+    village = _charts("elderly_care", lang, code="620622")[0].fig.texts[1].get_text()
+    assert village.startswith("古浪县新堡乡兴民新村" if lang == "zh" else "Xingmin New Village"), village
+    urban = pf.indicators()
+    urban = urban[urban["indicator_id"].isin(["urban_pocket_parks", "urban_park_area_per_person"])]
+    assert set(urban["region_zh"]) == {"武威城区"}
+    parks = _charts("urban", lang, indicators=urban)[0].fig.texts[1].get_text()
+    assert parks.startswith("武威城区" if lang == "zh" else "Wuwei urban area"), parks
+    mixed = next(c for c in _charts("urban", lang) if c.name == "urban_parks_parking")
+    assert (
+        mixed.fig.texts[1].get_text().startswith(NAMES[lang])
+    )  # city and urban area: each label names its place
+
+
+def _colors(fig) -> set[str]:
+    from matplotlib.colors import to_hex
+
+    found = set()
+    for ax in fig.axes:
+        for patch in ax.patches:
+            found.add(to_hex(patch.get_facecolor()).upper())
+        found.update(to_hex(t.get_color()).upper() for t in ax.texts)
+    return found
+
+
+def test_each_theme_has_one_colour_on_every_chart_and_the_summary_uses_it():
+    seen = {}
+    for theme in THEMES_WITH_FIGURES:
+        color = chart_style.theme_color(theme)
+        seen[theme] = color
+        for chart in _charts(theme, "en"):
+            accents = _colors(chart.fig) & {c.upper() for c in chart_style.PALETTE}
+            assert accents <= {color.upper()}, (chart.name, accents)
+    assert len(set(seen.values())) == len(seen)  # themes are told apart by colour
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_alt_text_carries_the_numbers(lang):
+    for chart in _charts("urban", lang):
+        for value in {"urban_renovation_plan_progress": ["49", "233", "70%"],
+                      "urban_parks_parking": ["46", "13.24", "1:1.22"]}[chart.name]:  # fmt: skip
+            assert value in chart.description, (chart.name, chart.description)
+        assert chart.description.startswith(chart.title)
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("计划改造城镇老旧小区", ["计划改造", "城镇老旧小区"]),
+        ("组建紧密型县域医共体", ["组建紧密型", "县域医共体"]),
+    ],
+)
+def test_cjk_labels_break_between_words(text, lines):
+    wrapped = chart_style.wrap(text, "zh", 6)
+    assert wrapped.split("\n") == lines
+    for word in ("小区", "医共体", "城镇"):  # never split inside a word
+        assert not any(line.endswith(word[0]) and nxt.startswith(word[1:]) for line, nxt in
+                       zip(wrapped.split("\n"), wrapped.split("\n")[1:], strict=False))  # fmt: skip
 
 
 def test_charts_fit_the_figures():

@@ -369,3 +369,21 @@ def test_schema_allows_every_qualifier_of_the_reference_table():
     words = pd.DataFrame({"qualifier": sorted(reference.qualifiers())})
     assert {"at_least", "at_most"} <= set(words["qualifier"])
     contract.schema("indicators").columns["qualifier"].validate(words)  # raises SchemaError on an unknown one
+
+
+# ---------------------------------------------------------------- quote_en (optional)
+
+
+def test_quote_en_is_optional_and_carried_to_the_processed_tables(tmp_path):
+    clean(make_raw(tmp_path, f"{HEADER}\n{GOOD_ROW}\n"), tmp_path / "without")
+    without = pd.read_csv(tmp_path / "without" / "indicators.csv", keep_default_na=False)
+    assert without["quote_en"].tolist() == [""]  # never required: blank when the table has none
+    row = f"{GOOD_ROW},46 urban pocket parks built in all"
+    clean(make_raw(tmp_path, f"{HEADER},英文引文\n{row}\n"), tmp_path / "with")
+    found = pd.read_csv(tmp_path / "with" / "indicators.csv", keep_default_na=False)
+    assert found["quote_en"].tolist() == ["46 urban pocket parks built in all"]
+
+
+def test_quote_en_must_be_an_english_translation(tmp_path):
+    problems = problems_for(tmp_path, f"{HEADER},quote_en\n{GOOD_ROW},累计新建46个城市小游园\n")
+    assert_problem(problems, 2, "quote_en", "累计新建46个城市小游园", "not a short English translation")

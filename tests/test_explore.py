@@ -41,7 +41,7 @@ def test_charts_drawn_in_the_house_style_keep_their_font_when_shown_later(bundle
     title = chart.fig.texts[0]
     assert title.get_fontfamily()[0] == ctx.font  # a named family, not rcParams' generic sans-serif
     data, metadata = chart._repr_mimebundle_()
-    assert data["image/png"].startswith(b"\x89PNG") and metadata == {"image/png": {"alt": chart.title}}
+    assert data["image/png"].startswith(b"\x89PNG") and metadata == {"image/png": {"alt": chart.description}}
 
 
 def test_a_bare_figure_shows_as_a_png_in_ipython(bundled_processed, reports_dir):

@@ -103,7 +103,7 @@ def _copy_reference(tmp_path: Path) -> Path:
         ("chart", ",trained_by_role,1,", ",no_such_chart,1,", "no chart of this theme"),
         ("inputs", "|health_trained_nurses|", "|health_trained_nurse|", "no such indicator"),
         ("operation", ",difference_from_100,", ",minus,", "not one of"),
-        ("unit", ",m2_per_person,人均公园面积", ",acres,人均公园面积", "not a unit_id"),
+        ("unit", ",m2_per_person,,人均公园面积", ",acres,,人均公园面积", "not a unit_id"),
     ],
 )
 def test_a_mistake_in_the_catalogue_names_file_line_column_and_value(tmp_path, column, old, new, rule):
@@ -152,8 +152,9 @@ def test_a_figure_without_a_row_is_stated_in_the_commentary_last():
     frame = _with_unlisted("education", "projects")
     html = str(commentary.build_commentary(frame, pf.measures().iloc[0:0], theme="education", lang="en",
                                            region_zh="武威市", region_name="Wuwei City", year=2025))  # fmt: skip
-    items = re.findall(r"<li>(.*?)</li>", html, re.DOTALL)
-    assert len(items) == len(frame) and items[-1].startswith("A new figure: 12 projects")
+    paragraphs = re.findall(r"<p[^>]*>(.*?)</p>", html, re.DOTALL)
+    assert paragraphs[-2].startswith("The source also gives:")  # the last before the limits
+    assert "A new figure, 12 projects" in paragraphs[-2]
 
 
 def test_wuwei_check_warns_about_a_figure_without_a_row_and_exits_zero(tmp_path, capsys):
@@ -161,7 +162,7 @@ def test_wuwei_check_warns_about_a_figure_without_a_row_and_exits_zero(tmp_path,
     shutil.copytree(config.RAW_DATA_DIR, raw)
     with (raw / "urban.csv").open("a", encoding="utf-8") as handle:
         handle.write(
-            "urban,urban_new_figure,新指标,A new figure,武威市,2025,12个,游园,,,wuwei_minsheng_2025,新指标12个\n"
+            "urban,urban_new_figure,新指标,A new figure,武威市,2025,12个,游园,,,wuwei_minsheng_2025,新指标12个,\n"
         )
     assert main(["check", str(raw)]) == 0
     captured = capsys.readouterr()

@@ -112,7 +112,7 @@ def test_nothing_unused_and_nothing_missing_gives_no_warning():
 # --- labels as data --------------------------------------------------------------------------------
 
 # Where each group of labels is asked for: the module that reads the group, and how it asks.
-LABEL_GROUPS = {"page", "summary", "chart", "site", "compare"}
+LABEL_GROUPS = {"page", "summary", "chart", "site", "nav", "landing", "compare"}
 # Functions whose second argument (after the context) is a label key of the module's group.
 KEY_TAKERS = {"_fill", "_section"}
 # Names whose subscript is a label key: ctx.text[...], words[...], labels[...].
@@ -204,4 +204,4 @@ def test_every_page_writes_the_one_chinese_language_tag():
     assert site_index.report_context("urban", "zh", "620600", 2025, "", "")["html_lang"] == "zh-Hans"
     manifest = {"notebooks": {"zh/urban": {"lang": "zh", "theme": "urban", "status": "ok"}}}
     index = site_index.render_index(manifest)
-    assert '<html lang="zh-Hans">' in index and '<section lang="zh-Hans">' in index
+    assert '<html lang="zh-Hans">' in index and '<section class="landing" id="zh" lang="zh-Hans">' in index

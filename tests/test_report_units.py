@@ -182,15 +182,14 @@ def test_row_ids_must_match_the_rows():
 
 def test_sources_table_rows_are_the_targets_of_the_citation_anchors():
     sources = context.cited_sources(pf.sources(), {pf.SOURCE_ID: 1, "ghost": 2})
-    table = str(
-        html.sources_table_html(sources, ("No.", "Title", "Authors", "Year", "Kind", "File", "SHA"), "none")
-    )
+    table = str(html.sources_table_html(sources, ("No.", "Title", "Authors", "Year", "Kind"), "none"))
     assert re.findall(r'<tr id="([^"]+)">', table) == [commentary.anchor(1), commentary.anchor(2)]
     assert f'href="#{commentary.anchor(1)}"' in str(commentary.cite([pf.SOURCE_ID], {pf.SOURCE_ID: 1}))
     cells = [unescape(c) for c in _cells(Markup(table))]
-    assert cells[:7] == ["[1]", pf.SOURCE_TITLE, "金奉乾 包雨纯", "2025", "newspaper overview", pf.SOURCE_FILE,
-                         "bd681d9d3e16"]  # fmt: skip
-    assert cells[7:] == ["[2]", "ghost", "", "", "", "", ""]  # unknown source: no "nan", no "2025.0" above
+    # What a reader needs to find the source; its file name and SHA-256 stay in the manifest.
+    assert cells[:5] == ["[1]", pf.SOURCE_TITLE, "金奉乾 包雨纯", "2025", "newspaper overview"]
+    assert cells[5:] == ["[2]", "ghost", "", "", ""]  # unknown source: no "nan", no "2025.0" above
+    assert pf.SOURCE_FILE not in table and "bd681d9d3e16" not in table
 
 
 def test_no_sources_is_said_in_words():
@@ -245,18 +244,20 @@ def test_sections_are_headed_in_the_report_language(report, lang, headings):
     )
 
 
-def test_every_figure_row_cites_a_row_of_the_sources_table(report):
+def test_the_figures_table_cites_its_sources_once_below_the_table(report):
     ctx = report(theme="urban")
     figures, sources = str(page.figures_html(ctx)), str(page.sources_html(ctx))
     targets = set(re.findall(r'<tr id="([^"]+)">', sources))
     links = re.findall(r'href="#([^"]+)"', figures)
-    assert len(links) == len(ctx.indicators) > 0 and set(links) == targets == {commentary.anchor(1)}
+    assert len(ctx.indicators) > 1 and links == [commentary.anchor(1)]  # one citation, not one per row
+    assert set(links) == targets
+    assert "<tbody>" in figures and figures.rindex("</table>") < figures.index('class="wuwei-table-source"')
 
 
 def test_figures_show_place_qualified_value_and_the_source_wording(report):
     rows = re.findall(r"<tr>(.*?)</tr>", str(page.figures_html(report(theme="elderly_care", lang="zh"))))
     village = next(unescape(re.sub(r"<[^>]+>", "|", r)) for r in rows if "1000多" in r)
-    assert "古浪县新堡乡兴民新村" in village and "1000多人" in village and "1000多名" in village
+    assert "古浪县新堡乡兴民新村" in village and "1000多名" in village  # the source's counter word
 
 
 def test_a_region_without_figures_says_so_in_words(report):
@@ -301,3 +302,17 @@ def test_report_modules_leave_html_to_html_py_and_never_import_build(module):
     }
     assert not [m for m in imported if m.startswith("wuwei_analysis.build")]
     assert module == "page.py" or "wuwei_analysis.report.page" not in imported
+
+
+def test_english_pages_show_our_translation_of_a_quote_marked_as_ours():
+    cell = str(html.quote_html("累计新建46个城市小游园", "46 <b>pocket</b> parks built in all", "en"))
+    assert '<span lang="zh-Hans">累计新建46个城市小游园</span>' in cell
+    assert "46 &lt;b&gt;pocket&lt;/b&gt; parks built in all (our translation)" in cell
+    assert html.quote_html("累计新建46个城市小游园", "46 parks", "zh") == "累计新建46个城市小游园"
+    assert html.quote_html("累计新建46个城市小游园", float("nan"), "en") == "累计新建46个城市小游园"
+
+
+def test_each_cell_carries_its_column_header_for_the_phone_layout():
+    table = str(html.table_html(["Indicator", "Value"], [["Nurses", "985 nurses"]], "wuwei-figures"))
+    assert re.search(r'<td [^>]*data-label="Indicator"[^>]*>Nurses</td>', table)
+    assert 'data-label="Value"' in table

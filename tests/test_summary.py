@@ -34,12 +34,12 @@ NAN = float("nan")
 LIVE_MARKUP = re.compile(r"<\s*(img|script)\b|(href|src)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff]")
 HEADINGS = {
-    "zh": ("主要数字", "全部数字", "无数字领域的举措", "与上一年相比", "与上次构建相比的变化", "资料来源"),
+    "zh": ("主要数字", "全部数字", "无数字领域的举措", "与上一年相比", "自上次发布以来修订的数字", "资料来源"),
     "en": ("Headline figures", "All figures", "Measures of the themes without figures", "Since last year",
-           "Changes since the previous build", "Sources"),
+           "Figures revised since the last publication", "Sources"),
 }  # fmt: skip
-NO_PREVIOUS = {"zh": "没有更早的构建可供比较", "en": "There is no earlier build to compare with"}
-CHANGE_WORDS = {"zh": ("新增", "变化", "删除"), "en": ("new", "changed", "removed")}
+BUILD_WORDS = ("构建", "build")  # internal details a reader should not meet
+CHANGE_WORDS = {"zh": ("新增", "修订", "删除"), "en": ("new", "revised", "removed")}
 
 
 # ---------------------------------------------------------------- compare()
@@ -309,7 +309,8 @@ def test_every_figure_of_the_processed_table_is_in_the_figures_table(bundled, la
         assert _written(figure, lang) in row, (figure["indicator_id"], row)
         assert statuses[figure["status"]][f"name_{lang}"] in row
         assert re.search(r"\[\s*1\s*\]", row), row  # cites the one source
-    assert "1000多人" in " ".join(rows) if lang == "zh" else "more than 1,000 persons" in " ".join(rows)
+    # the source's counter word (1000多名), not the unit's usual one
+    assert "1000多名" in " ".join(rows) if lang == "zh" else "more than 1,000 people" in " ".join(rows)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -341,11 +342,11 @@ def test_changes_since_the_previous_build_are_each_named(bundled, lang):
     assert f" {removed} " in removed_row and "12" in removed_row
     lead = _text(html)
     assert (
-        ("新增1个、变化1个、删除1个" in lead) if lang == "zh" else ("1 new, 1 changed and 1 removed" in lead)
+        ("新增1个、修订1个、删除1个" in lead) if lang == "zh" else ("1 new, 1 revised and 1 removed" in lead)
     )
 
 
-def test_markup_in_names_comes_out_inert_and_no_previous_build_is_said(bundled):
+def test_markup_in_names_comes_out_inert_and_no_previous_build_is_not_a_readers_concern(bundled):
     ctx = _setup(bundled, "en", processed=bundled.escaped, previous="")
     parts = (summary.header_html, summary.figures_html, summary.measures_html, summary.changes_html,
              summary.sources_html)  # fmt: skip
@@ -353,7 +354,7 @@ def test_markup_in_names_comes_out_inert_and_no_previous_build_is_said(bundled):
     assert not LIVE_MARKUP.search(html), LIVE_MARKUP.search(html)
     assert "&lt;img src=x onerror=alert(1)&gt;" in str(summary.figures_html(ctx))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert NO_PREVIOUS["en"] in _text(str(summary.changes_html(ctx)))
+    assert str(summary.changes_html(ctx)) == ""  # no earlier publication: no section, no notice
 
 
 def test_the_sources_table_is_the_theme_reports_one(bundled):
@@ -366,9 +367,8 @@ def test_the_sources_table_is_the_theme_reports_one(bundled):
         "作者",
         "年份",
         "类型",
-        "文件",
-        "SHA-256",
-    ]
+    ]  # the file name and SHA-256 are build details: they stay in the manifest
+    assert "SHA" not in table and ".txt" not in table
     assert re.findall(r'<tr id="([^"]+)">', table) == ["wuwei-source-1"]
 
 
@@ -481,7 +481,7 @@ def test_summary_runs_end_to_end_with_every_section_and_a_chart(runs):
     _ok(run)
     assert re.findall(r"<h2>(.*?)</h2>", _html(run)) == list(HEADINGS["en"])
     assert len(_rows(_section(run, "figures"))) == int((runs.indicators["year"] == 2025).sum())
-    assert "1 new, 1 changed and 1 removed" in _text(_section(run, "changes"))
+    assert "1 new, 1 revised and 1 removed" in _text(_section(run, "changes"))
     assert _images(run) >= 1
     figures_dir = config.figures_dir(run.reports_dir, "en", config.DEFAULT_REGION, config.DEFAULT_YEAR)
     assert (figures_dir / "summary_headlines.png").is_file() and (
@@ -493,6 +493,7 @@ def test_summary_runs_end_to_end_with_every_section_and_a_chart(runs):
 def test_summary_runs_with_its_defaults_through_nbclient(runs):
     run = runs["defaults"]
     _ok(run)
-    assert re.findall(r"<h2>(.*?)</h2>", _html(run)) == list(HEADINGS["zh"])  # default language: Chinese
-    assert NO_PREVIOUS["zh"] in _text(_section(run, "changes"))
+    headings = [h for h in HEADINGS["zh"] if h != HEADINGS["zh"][4]]  # nothing revised: no such section
+    assert re.findall(r"<h2>(.*?)</h2>", _html(run)) == headings  # default language: Chinese
+    assert BUILD_WORDS[0] not in _text(_html(run))
     assert _images(run) >= 1

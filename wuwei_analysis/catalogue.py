@@ -48,6 +48,7 @@ class Indicator:
     compare_with: tuple[str, ...]  # other ids it can be compared with (plan ↔ progress)
     operation: str  # "" for a figure of the data
     inputs: tuple[str, ...]
+    unit_en: str = ""  # the English word a figure is counted in ("children"); "" for the unit's own
 
     @property
     def calculated(self) -> bool:
@@ -126,6 +127,7 @@ def _indicator(row: dict[str, str]) -> Indicator:
         chart=row["chart"],
         chart_order=_int(row["chart_order"]),
         unit=row["unit"],
+        unit_en=row.get("unit_en", ""),
         name_zh=row["name_zh"],
         name_en=row["name_en"],
         definition_zh=row["definition_zh"],

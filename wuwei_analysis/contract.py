@@ -78,6 +78,9 @@ INDICATORS = (
     Column("unit_as_written", str, "The unit word as the source writes it (130家 stays 家)", needed=False),
     Column("source_id", str, "Id of the source in sources.*"),
     Column("quote", str, "The short clause of the source that states the figure"),
+    Column(
+        "quote_en", str, "Our own English translation of the quote (optional; blank when none)", needed=False
+    ),
     Column("source_file", str, "Raw file the row came from", needed=False),
     Column("source_line", int, "Line of the raw file the row came from", needed=False),
 )
@@ -98,6 +101,7 @@ MEASURES = (
     Column("description_en", str, needed=False),
     Column("source_id", str),
     Column("quote", str),
+    Column("quote_en", str, needed=False),
     Column("source_file", str, needed=False),
     Column("source_line", int, needed=False),
 )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import config, errors
+from wuwei_analysis import config, errors, site_paths
 from wuwei_analysis.build import inputs, slices
 from wuwei_analysis.build.folders import SNAPSHOTS_NAME
 from wuwei_analysis.build.manifest import Entry
@@ -35,7 +35,42 @@ CHANGE_NAMES = {
     "parameters": "parameters changed",
     "packages": "package versions changed",
     "previous": "previous edition changed",
+    "pages": "the site's pages changed",
 }
+
+
+def site_pages(
+    options: BuildOptions,
+    entries: dict[str, Entry] | None = None,
+    parts: list[slices.Slice] | None = None,
+) -> list[tuple[str, str, int, str]]:
+    """The site's pages as (lang, region, year, theme): those already published and this build's.
+
+    Every page's navigation links some of them, so they are an input of the pages (see
+    :func:`nav_pages`): adding a theme, a language, a place or a year re-renders the navigation
+    of the pages that link it, while rebuilding one theme leaves the rest alone. ``parts`` are this
+    build's places and years (default: the default place and year).
+    """
+    parts = parts or [slices.Slice(config.DEFAULT_REGION, config.DEFAULT_YEAR)]
+    pages = {
+        (lang, p.region, p.year, theme) for p in parts for lang in options.langs for theme in options.themes
+    }
+    for key, entry in (entries or {}).items():
+        if entry.published is None:
+            continue
+        where = key.split("/")
+        if len(where) == 4 and where[2].isdigit():  # <lang>/<region>/<year>/<theme>
+            pages.add((where[0], where[1], int(where[2]), where[3]))
+    return sorted(pages)
+
+
+def nav_pages(
+    pages: list[tuple[str, str, int, str]], lang: str, part: slices.Slice, theme: str
+) -> list[list]:
+    """The pages a page's navigation links (:func:`wuwei_analysis.site_paths.siblings`), as lists."""
+    page = site_paths.Page(lang, part.region, part.year, theme)
+    near = site_paths.siblings(page, site_paths.as_pages(pages))
+    return [list(p) for group in ("themes", "twin", "elsewhere") for p in near[group]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +99,7 @@ class Job:
     action: str = "skip"  # "run", "skip" or "fail" (cannot run)
     reason: str = ""
     part: slices.Slice = slices.Slice(config.DEFAULT_REGION, config.DEFAULT_YEAR)  # its place and year
+    pages: tuple[tuple[str, str, int, str], ...] = ()  # the site's pages, for the navigation (site_pages)
 
     @property
     def id(self) -> str:
@@ -168,6 +204,7 @@ def plan(
     """One :class:`Job` per place and year × theme × language, each with its decision and reason."""
     previous_dir = str(reports / SNAPSHOTS_NAME / found.previous_version) if found.previous_version else ""
     jobs = []
+    pages = site_pages(options, entries, parts)
     for part, theme, lang in ((p, t, lang) for p in parts for t in options.themes for lang in options.langs):
         notebook = notebooks[theme]
         declared = notebook.parameters
@@ -186,6 +223,9 @@ def plan(
             "reference": found.reference,
             "parameters": sha256_json(key_parameters),
             "packages": sha256_json(found.packages),
+            # the pages its navigation links (its place's and year's themes, its twin, the same
+            # theme elsewhere): a new page re-renders the navigation of those it is linked from
+            "pages": sha256_json(nav_pages(pages, lang, part, theme)),
         }
         if "previous_dir" in declared:  # the summary's "what changed" compares with it
             components["previous"] = found.previous_version
@@ -199,6 +239,7 @@ def plan(
             key_parameters=key_parameters,
             components=components,
             key=sha256_json(components),
+            pages=tuple(pages),
         )
         action, reason = decide(job, entries.get(job.id), options.force, reports)
         jobs.append(replace(job, action=action, reason=reason))

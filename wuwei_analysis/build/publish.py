@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import errors
+from wuwei_analysis import errors, site_paths
 from wuwei_analysis.build import edition, inputs, site_index
 from wuwei_analysis.build.folders import (
     FAILED_NAME,
@@ -240,12 +240,22 @@ class Site:
         with contextlib.suppress(errors.OutputError):
             self.write_manifest()
 
-    def new_edition(self, version: str) -> None:
-        """Record this data version; keep its snapshot and the one before (for "what changed")."""
+    def new_edition(self, version: str, processed: Path | None = None) -> None:
+        """Record this data version; keep its snapshot and the one before (for "what changed").
+
+        ``processed`` (the data the notebooks read) is also published as ``data/`` for the landing page.
+        """
         fields = self.manifest.fields
         prune_snapshots(self.reports, {version, fields.get("data_version") or ""})
+        if processed is not None:
+            self.publish_data(processed)
         fields["previous_data_version"] = fields.get("data_version") or None
         fields["data_version"] = version
+
+    def publish_data(self, processed: Path) -> None:
+        """The processed CSVs beside the site (``data/``), linked from the landing page."""
+        for path in sorted(processed.glob("*.csv")):
+            self._write(site_paths.data_path(path.name), path.read_bytes())
 
     def finish(self, **fields: Any) -> None:
         """Mark the manifest complete; write the index first and the manifest last."""
@@ -254,7 +264,7 @@ class Site:
         previous = edition.current_edition(self.reports)
         self.manifest.fields.update(fields, complete=True, status=status, last_build=dict(self.counts))
         self.manifest.fields.update(edition=self.name, previous_edition=previous)
-        index = site_index.render_index(self.manifest.to_json())
+        index = site_index.render_index(self.manifest.to_json(), self.root / site_paths.DATA_DIR)
         self._write(INDEX_NAME, index.encode("utf-8"))
         self.write_manifest()
 

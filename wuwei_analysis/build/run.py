@@ -235,7 +235,7 @@ class _Build:
         failed_any = site.counts["failed"] > 0
         changed = clean_ran or bool(to_run) or any(job.action == "fail" for job in jobs)
         if not failed_any and data.version != manifest.get("data_version"):
-            site.new_edition(data.version)
+            site.new_edition(data.version, snapshot)  # its CSVs are published as data/
             changed = True
         # A no-op build writes nothing, unless the last build was cut short or files are missing.
         if (
@@ -418,6 +418,7 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions, snapsho
         job.part.year,
         build_site.display_time(built_at),
         job.components["data"][:12],
+        pages=list(job.pages) or plan.site_pages(options),  # the list the job's "pages" hash was made from
     )
     context["data_version"] = snapshot  # the page's <meta name="wuwei-data-version">
     return Task(

@@ -8,9 +8,11 @@ no-op rebuild stays light); the index is rendered with Jinja2 from
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from wuwei_analysis import config, reference
+from wuwei_analysis import config, reference, site_paths
+from wuwei_analysis.site_paths import Page
 
 
 def _labels(group: str, lang: str) -> dict[str, str]:
@@ -43,9 +45,19 @@ def region_name(region: str, lang: str) -> str:
 
 
 def report_context(
-    theme: str, lang: str, region: str, year: int, built_at: str, data_version: str
+    theme: str,
+    lang: str,
+    region: str,
+    year: int,
+    built_at: str,
+    data_version: str,
+    pages: list[tuple] | None = None,
 ) -> dict[str, Any]:
-    """Page language, title, header lines and footer of one report (see ``build_html``)."""
+    """Page language, title, header lines, navigation and footer of one report (see ``build_html``).
+
+    ``pages`` are the site's pages of this build (:class:`~wuwei_analysis.site_paths.Page`
+    tuples, from the plan); the navigation links to those only. None: this page alone.
+    """
     labels = _labels("site", lang)
     name, place = theme_name(theme, lang), region_name(region, lang)
     if lang == "zh":
@@ -54,6 +66,7 @@ def report_context(
     else:
         title = f"{place} livelihood report · {name} ({year})"
         region_text = f"{place} ({region})"
+    page = Page(lang, str(region), int(year), theme)
     return {
         "html_lang": config.HTML_LANG.get(lang, lang),
         "title": title,
@@ -66,6 +79,47 @@ def report_context(
         "footer": labels["footer"],
         "footer_meta": [[labels["data"], data_version]],
         "image_alt": f"{labels['chart']}: {name}",
+        "nav": navigation(page, site_paths.as_pages(pages or [page])),
+    }
+
+
+def _page_label(page: Page, lang: str) -> str:
+    place = region_name(page.region, lang)
+    return f"{place} {page.year}年" if lang == "zh" else f"{place}, {page.year}"
+
+
+def navigation(page: Page, pages: list[Page]) -> dict[str, Any]:
+    """The links of a page's navigation bar, every one computed by :mod:`site_paths`."""
+    words = _labels("nav", page.lang)
+    order = {t: i for i, t in enumerate((config.SUMMARY, *reference.theme_ids()))}
+    near = site_paths.siblings(page, pages)
+    themes = sorted(near["themes"], key=lambda p: order.get(p.theme, len(order)))
+    twin = near["twin"][0] if near["twin"] else None
+    return {
+        "label": words["label"],
+        "home": {"text": words["home"], "href": site_paths.link_to_root(page, site_paths.INDEX)},
+        "themes_label": words["themes"],
+        "themes": [
+            {"text": theme_name(p.theme, p.lang), "href": site_paths.link(page, p), "current": p == page}
+            for p in themes
+        ],
+        "twin": (
+            {
+                "text": words["twin"],
+                "href": site_paths.link(page, twin),
+                "lang": config.HTML_LANG.get(twin.lang, twin.lang),
+            }
+            if twin
+            else None
+        ),
+        "elsewhere_label": words["elsewhere"],
+        "elsewhere": [
+            {"text": _page_label(p, page.lang), "href": site_paths.link(page, p)} for p in near["elsewhere"]
+        ],
+        "download": {
+            "text": words["download"],
+            "href": site_paths.relative(site_paths.page_path(*page), site_paths.download_path(*page)),
+        },
     }
 
 
@@ -117,53 +171,30 @@ def index_rows(manifest: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _groups(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """The rows of one language, one group per place and year (latest year first)."""
-    groups: dict[tuple[str, Any], dict[str, Any]] = {}
-    for row in rows:
-        key = (row["region"], row["year"])
-        if key not in groups:
-            year = row["year"]
-            when = "" if year is None else (f"{year}年" if lang == "zh" else str(year))
-            sep = " · " if lang == "zh" else ", "
-            heading = sep.join(part for part in (row["place"], when) if part)
-            groups[key] = {"heading": heading, "region": row["region"], "year": year, "rows": []}
-        groups[key]["rows"].append(row)
-    return list(groups.values())
+def render_index(manifest: dict[str, Any], data_dir: Path | None = None) -> str:
+    """``reports/index.html``, the landing page (see :mod:`wuwei_analysis.build.landing`).
 
-
-def render_index(manifest: dict[str, Any]) -> str:
-    """``reports/index.html``: every report per language, with relative links."""
+    ``data_dir`` holds the processed CSVs published with the site (``reports/data``); without it
+    the page has no headline figures, source details or downloads.
+    """
     import jinja2
+
+    from wuwei_analysis.build import landing
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(config.TEMPLATES_DIR / "report")),
         autoescape=True,
         keep_trailing_newline=True,
     )
-    langs = [
-        lang for lang in config.LANGS if any(e.get("lang") == lang for e in manifest["notebooks"].values())
-    ]
-    langs += sorted({e.get("lang") for e in manifest["notebooks"].values()} - set(langs) - {None})
-    sections = [
-        {
-            "lang": lang,
-            "html_lang": config.HTML_LANG.get(lang, lang),
-            "heading": _labels("site.status", lang)["heading"],
-            "groups": _groups(index_rows(manifest, lang), lang),
-        }
-        for lang in langs
-    ]
     codes = dict.fromkeys(c for c, _ in map(_place_and_year, sorted(manifest["notebooks"])) if c)
     places = {lang: "、" if lang == "zh" else ", " for lang in config.LANGS}
     places = {lang: sep.join(region_name(code, lang) for code in codes) for lang, sep in places.items()}
-    failed = sum(1 for e in manifest["notebooks"].values() if e.get("status") != "ok")
     finished = display_time(manifest["finished_at"]) if manifest.get("finished_at") else ""
     return env.get_template("site_index.html.j2").render(
-        manifest=manifest,
-        sections=sections,
-        failed=failed,
+        sections=landing.sections(manifest, data_dir, places),
         finished=finished,
+        manifest_href=site_paths.MANIFEST,
         html_lang=config.HTML_LANG["zh"],
         places=places,
+        data_version=manifest.get("current_data_version") or manifest.get("data_version") or "",
     )

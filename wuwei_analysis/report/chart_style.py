@@ -15,6 +15,7 @@ analyst's other plots in the same kernel look. A :class:`Chart` shows itself in 
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import textwrap
 from collections.abc import Iterator
@@ -33,7 +34,14 @@ from wuwei_analysis import config
 from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
 
-PALETTE = ["#2B6A94", "#E07A2F", "#3C9A6E", "#8A66B0", "#C2493D", "#6C7A89"]
+PALETTE = [
+    "#2B6A94",
+    "#E07A2F",
+    "#3C9A6E",
+    "#8A66B0",
+    "#C2493D",
+    "#1E7B85",
+]  # one per theme (themes.csv order); urban was slate grey, which read as "disabled" at 390 px
 INK = "#1F2933"
 MUTED = "#5B6770"
 CARD = "#EEF3F7"
@@ -142,7 +150,7 @@ def figure_png(fig: Figure) -> bytes:
 class Chart:
     """One drawn chart; ``paths`` are filled by :func:`save_figure` via :func:`save_charts`.
 
-    In a notebook a Chart shows as its figure, with its title as the image's ``alt`` text (in the
+    In a notebook a Chart shows as its figure, with its description (title and numbers) as ``alt`` (in the
     output's standard ``image/png`` metadata, where nbconvert and JupyterLab read it). Change
     ``chart.fig`` (``chart.fig.axes[0].set_xlim(...)``) and show ``chart`` again to see the change.
     """
@@ -152,25 +160,67 @@ class Chart:
     fig: Figure
     indicator_ids: tuple[str, ...]
     paths: list[Path] = field(default_factory=list)
+    alt: str = ""  # the chart in words, numbers included: the image's alt text
+
+    @property
+    def description(self) -> str:
+        return self.alt or self.title
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
         data = {
             "image/png": figure_png(self.fig),
             "text/plain": f"Chart({self.name!r}, title={self.title!r})",
         }
-        return data, {"image/png": {"alt": self.title}}
+        return data, {"image/png": {"alt": self.description}}
 
 
 # ---------------------------------------------------------------- text
 
 
+def theme_color(theme: str) -> str:
+    """The one colour of a theme on every chart of the site (themes in ``themes.csv`` order)."""
+    from wuwei_analysis import reference
+
+    ids = reference.theme_ids()
+    return PALETTE[ids.index(theme) % len(PALETTE)] if theme in ids else PALETTE[-1]
+
+
+def tint(color: str, amount: float = 0.45) -> str:
+    """``color`` mixed with white (``amount`` of white): the lighter bars beside a highlighted one."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def _words(text: str) -> list[str]:
+    """Chinese text cut into words (jieba), so a line never breaks inside 小区 or 医共体."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.cut(text, HMM=False) if w]
+
+
 def wrap(text: str, lang: str, width: int | None = None) -> str:
+    """Lines of at most about ``width`` characters, broken between words in either language."""
     width = width or WRAP[lang]
     if lang == "en" or not re.search(r"[\u3400-\u9fff]", text):
         return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
-    lines = -(-len(text) // width)  # balanced lines: 组建紧密型 / 县域医共体, not 组建紧密型县域医共 / 体
-    per = -(-len(text) // lines) if lines else width
-    return "\n".join(text[i : i + per] for i in range(0, len(text), per))
+    if len(text) <= width:
+        return text
+    words = _words(text)
+    ends = list(itertools.accumulate(len(w) for w in words))[:-1]  # where a line may break
+    for lines in range(-(-len(text) // width), len(words) + 1):
+        best = None
+        for cuts in itertools.combinations(ends, lines - 1):  # the fewest, most even lines
+            edges = (0, *cuts, len(text))
+            longest = max(b - a for a, b in itertools.pairwise(edges))
+            if best is None or longest < best[0]:
+                best = (longest, edges)
+        if best is not None and best[0] <= width + 2:
+            edges = best[1]
+            return "\n".join(text[a:b] for a, b in itertools.pairwise(edges))
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))  # one very long word
 
 
 def draw_text(target: Figure | Axes, x: float, y: float, s: str, **kwargs) -> None:
@@ -209,9 +259,11 @@ def finish(fig: Figure, title: str, subtitle: str, source: str) -> None:
 # ---------------------------------------------------------------- bars and cards
 
 
-def bars(ax: Axes, labels: list[str], values: list[float], texts: list[str], highlight: int | None) -> None:
+def bars(ax: Axes, labels: list[str], values: list[float], texts: list[str], highlight: int | None,
+         color: str = PALETTE[0]) -> None:  # fmt: skip
+    """Horizontal bars in ``color``; the ``highlight`` bar full strength, the others lighter."""
     positions = list(range(len(values)))[::-1]  # first row on top
-    colors = [PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(values))]
+    colors = [color if highlight is None or i == highlight else tint(color) for i in range(len(values))]
     ax.barh(positions, values, color=colors, height=0.6)
     ax.set_yticks(positions, labels)
     top = max(values) if values and max(values) > 0 else 1.0

@@ -107,7 +107,7 @@ def _card_unit(row: pd.Series, lang: str) -> str:
     return _unit_name(row, lang)
 
 
-def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list[str]]:
+def _panels(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[Figure, list[str]]:
     """Small multiples: one panel per unit; bars for several figures, a card for one."""
     units = list(dict.fromkeys(rows["unit"]))
     groups = [rows[rows["unit"] == unit] for unit in units]
@@ -122,7 +122,6 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list
                             right=0.97, bottom=bottom, top=top, wspace=0.25)  # fmt: skip
     wrap = round(style.WRAP[lang] * (1.0 if sum(widths) >= 4 else 1.3))
     for i, group in enumerate(groups):
-        color = style.PALETTE[i % len(style.PALETTE)]
         if len(group) == 1:
             row = group.iloc[0]
             ax = fig.add_subplot(grid[0, i + 1])
@@ -137,6 +136,7 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list
             list(group["value"].astype(float)),
             [format_value(r, lang, unit=False) for _, r in group.iterrows()],
             highlight=None,
+            color=color,
         )
         ax.set_title(reference.labels(lang)["chart.unit"] + _unit_name(group.iloc[0], lang), fontsize=style.LABEL_SIZE,
                      color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
@@ -144,7 +144,7 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list
 
 
 def _roles(
-    rows: pd.DataFrame, lang: str, region_zh: str, calculated: list[Calculated]
+    rows: pd.DataFrame, lang: str, region_zh: str, calculated: list[Calculated], color: str
 ) -> tuple[Figure, list[str], str]:
     """Ranked horizontal bars of one unit, with each bar's calculated share of the calculated total."""
     rows = rows.sort_values("value", ascending=False, kind="stable")
@@ -169,6 +169,7 @@ def _roles(
         list(rows["value"].astype(float)),
         texts,
         highlight=0,
+        color=color,
     )
     unit = _unit_name(rows.iloc[0], lang)
     extra = ""
@@ -181,7 +182,7 @@ def _roles(
     return fig, [unit], extra
 
 
-def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figure, list[str]]:
+def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[Figure, list[str]]:
     """The plan as figure cards, then progress as a 0–100 % bar."""
     progress = rows[rows["unit"] == "percent"]
     plan = rows[rows["unit"] != "percent"]
@@ -196,14 +197,14 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figur
         for i, (_, row) in enumerate(plan.iterrows()):
             ax = fig.add_subplot(grid[0, i])
             style.card(ax, format_value(row, lang, unit=False), _card_unit(row, lang),
-                  style.wrap(_label(row, lang, region_zh), lang), style.PALETTE[0])  # fmt: skip
+                  style.wrap(_label(row, lang, region_zh), lang), color)  # fmt: skip
             units.append(_unit_name(row, lang))
     if len(progress):
         row = progress.iloc[0]
         done = max(0.0, min(100.0, float(row["value"])))
         ax = fig.add_axes((0.26, bottom + 0.08, 0.68, max(0.1, (split - bottom) * 0.45)))
         ax.barh([0], [100], color=style.TRACK, height=0.55)
-        ax.barh([0], [done], color=style.PALETTE[1], height=0.55)
+        ax.barh([0], [done], color=color, height=0.55)
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.6, 0.6)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
@@ -221,18 +222,33 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str) -> tuple[Figur
 # ---------------------------------------------------------------- public API
 
 
+def _place(rows: pd.DataFrame, lang: str, region_zh: str, region_name: str) -> str:
+    """The place a chart's subtitle names: the figures' own when they all belong to one place."""
+    places = rows[list(dict.fromkeys(["region_zh", f"region_{lang}"]))].drop_duplicates()
+    if len(places) == 1 and str(places.iloc[0]["region_zh"]) != region_zh:
+        return str(places.iloc[0][f"region_{lang}"])
+    return region_name
+
+
+def describe(title: str, rows: pd.DataFrame, lang: str, region_zh: str) -> str:
+    """A chart in words for its alt text: the title, then each figure with its value."""
+    items = [f"{_label(r, lang, region_zh)} {format_value(r, lang)}" for _, r in rows.iterrows()]
+    return (f"{title}：" + "；".join(items) + "。") if lang == "zh" else f"{title}: " + "; ".join(items) + "."
+
+
 def _draw(
     kind: str, rows: pd.DataFrame, title: str, *, lang: str, region_zh: str, region_name: str,
-    year: int, sources: pd.DataFrame, calculated: list[Calculated] | None = None,
+    year: int, sources: pd.DataFrame, calculated: list[Calculated] | None = None, color: str = "",
 ) -> Figure:  # fmt: skip
     extra = ""
+    color = color or style.PALETTE[0]
     if kind == "roles" and rows["unit"].nunique() == 1:
-        fig, units, extra = _roles(rows, lang, region_zh, calculated or [])
+        fig, units, extra = _roles(rows, lang, region_zh, calculated or [], color)
     elif kind == "plan_progress":
-        fig, units = _plan_progress(rows, lang, region_zh)
+        fig, units = _plan_progress(rows, lang, region_zh, color)
     else:
-        fig, units = _panels(rows, lang, region_zh)
-    subtitle = _subtitle(lang, region_name, year, units, extra)
+        fig, units = _panels(rows, lang, region_zh, color)
+    subtitle = _subtitle(lang, _place(rows, lang, region_zh, region_name), year, units, extra)
     style.finish(fig, title, subtitle, source_line(list(rows["source_id"].astype(str)), sources, lang))
     return fig
 
@@ -260,6 +276,7 @@ def theme_charts(
     known = catalogue.load()
     calculated = calculate(indicators, known.calculated(theme))
     charts = []
+    color = style.theme_color(theme)  # one colour per theme across the site
     drawn: set[str] = set(known.not_drawn(theme))
     for group in known.charts(theme):
         rows = indicators[indicators["indicator_id"].isin(group.members)]
@@ -271,14 +288,16 @@ def theme_charts(
         title = group.title(lang)
         mine = [c for c in calculated.values() if known.indicators[c.indicator_id].chart == group.key]
         fig = _draw(group.kind, rows, title, lang=lang, region_zh=region_zh, region_name=region_name,
-                    year=year, sources=sources, calculated=mine)  # fmt: skip
-        charts.append(Chart(f"{theme}_{group.key}", title, fig, tuple(rows["indicator_id"])))
+                    year=year, sources=sources, calculated=mine, color=color)  # fmt: skip
+        alt = describe(title, rows, lang, region_zh)
+        charts.append(Chart(f"{theme}_{group.key}", title, fig, tuple(rows["indicator_id"]), alt=alt))
     rest = indicators[~indicators["indicator_id"].isin(drawn)]
     if not rest.empty:
         title = reference.labels(lang)["chart.other_title"]
         fig = _draw("panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
-                    year=year, sources=sources)  # fmt: skip
-        charts.append(Chart(f"{theme}_other", title, fig, tuple(rest["indicator_id"])))
+                    year=year, sources=sources, color=color)  # fmt: skip
+        alt = describe(title, rest, lang, region_zh)
+        charts.append(Chart(f"{theme}_other", title, fig, tuple(rest["indicator_id"]), alt=alt))
     return charts
 
 
@@ -293,6 +312,7 @@ def card_panels(
     year: int,
     sources: pd.DataFrame,
     columns: int = 2,
+    colors: list[str] | None = None,
 ) -> Figure:
     """Small multiples of figure cards: one titled panel per group (e.g. a theme), one card per figure.
 
@@ -326,7 +346,7 @@ def card_panels(
     all_rows = []
     for n, (panel_title, rows) in enumerate(panels):
         box = grid[n // ncols, n % ncols].get_position(fig)
-        color = style.PALETTE[n % len(style.PALETTE)]
+        color = colors[n] if colors else style.PALETTE[n % len(style.PALETTE)]
         style.draw_text(fig, box.x0 + 0.005, box.y1 - band * 0.55, panel_title, color=color, va="center",
               **style.strong(style.LABEL_SIZE + 2))  # fmt: skip
         for i, (_, row) in enumerate(rows.iterrows()):

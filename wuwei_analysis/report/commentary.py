@@ -11,6 +11,7 @@ places, descriptions) is inert HTML whatever it contains.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -23,7 +24,14 @@ from wuwei_analysis import catalogue, config, reference
 from wuwei_analysis.report.derived import Calculated, calculate
 
 STATUS_SHOWN = ("planned", "cumulative", "in_progress")
-_SINGULAR = {"persons": "person", "communities": "community", "centres": "centre", "homes": "home"}
+_SINGULAR = {
+    "persons": "person",
+    "children": "child",
+    "people": "person",
+    "communities": "community",
+    "centres": "centre",
+    "homes": "home",
+}
 
 
 # ---------------------------------------------------------------- numbers
@@ -61,7 +69,22 @@ def _unit_names(row: pd.Series | dict) -> tuple[str, str]:
     known = reference.units().get(unit)
     unit_zh = row.get("unit_zh") or (known.name_zh if known else unit)
     unit_en = row.get("unit_en") or (known.name_en if known else unit)
+    counted = catalogue.load().indicators.get(str(row.get("indicator_id", "")))
+    if counted is not None and counted.unit_en:
+        unit_en = counted.unit_en  # toddlers are "children", not "persons"
     return str(unit_zh), str(unit_en)
+
+
+def _counter_word(row: pd.Series | dict, unit_zh: str) -> str:
+    """The source's own counter word for a one-character unit: 15家 stays 家, 387名 stays 名.
+
+    Only the counter is taken from ``value_as_written``; the number stays in digits (八项 → 8项).
+    """
+    written = str(row.get("value_as_written") or "").strip()
+    last = written[-1:] if written else ""
+    if len(unit_zh) == 1 and last and unicodedata.east_asian_width(last) == "W" and not last.isdigit():
+        return last if last not in "多余" else unit_zh
+    return unit_zh
 
 
 def _unit_en(unit_en: str, value: float) -> str:
@@ -89,6 +112,7 @@ def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
     if unit_id == "ratio":
         number = f"1:{number}"
     if lang == "zh":
+        unit_zh = _counter_word(row, unit_zh)
         position, word = reference.qualifier_words().usual.get(qualifier, ("", ""))
         after = word if position == "suffix" and word in _AFTER_UNIT_WORDS else ""
         if position == "prefix":
@@ -117,17 +141,39 @@ def in_report_order(indicators: pd.DataFrame, theme: str) -> pd.DataFrame:
 
 
 def format_calculated(figure: Calculated, lang: str) -> str:
-    """A calculated figure as text: shares with one decimal (``43.9%``), others as any figure."""
+    """A calculated figure as text, rounded to its operation's places (``43.9%``, ``5.7``)."""
+    value = round(figure.value, figure.decimals)
     if figure.unit == "percent":
-        return f"{format_number(figure.value, lang, decimals=figure.decimals)}%"
-    return format_value({"value": figure.value, "qualifier": "exact", "unit": figure.unit}, lang)
+        return f"{format_number(value, lang, decimals=figure.decimals)}%"
+    row = {"value": value, "qualifier": "exact", "unit": figure.unit, "indicator_id": figure.indicator_id}
+    return format_value(row, lang)
 
 
-def marked(figure: Calculated, lang: str) -> Markup:
-    """A calculated figure's text, marked as calculated; its definition shows on hover."""
-    return Markup('<span class="wuwei-calculated" title="{}">{}</span>').format(
-        getattr(figure, f"definition_{lang}"), format_calculated(figure, lang)
+_OPERATORS = {"sum": " + ", "share": " ÷ ", "ratio": " ÷ "}
+
+
+def calculation(figure: Calculated, lang: str) -> str:
+    """How a calculated figure was got from its inputs: ``848 + 985 + 1437``, ``100% − 70%``."""
+    numbers = [format_number(v, lang) for v in figure.values]
+    if figure.operation == "difference_from_100":
+        return f"100% − {numbers[0]}%" if numbers else ""
+    return _OPERATORS.get(figure.operation, ", ").join(numbers)
+
+
+def marked(figure: Calculated, lang: str, inputs: bool = True) -> Markup:
+    """A calculated figure's text, marked as calculated with its inputs; its definition on hover.
+
+    ``inputs=False`` marks it without them (shares, whose total is stated just before).
+    """
+    labels = reference.labels(lang)
+    mark = (
+        labels["page.calculated_mark"].format(inputs=calculation(figure, lang))
+        if inputs
+        else labels["page.calculated_short"]
     )
+    return Markup(
+        '<span class="wuwei-calculated" title="{}">{}</span><span class="calc-mark">{}</span>'
+    ).format(getattr(figure, f"definition_{lang}"), format_calculated(figure, lang), mark)
 
 
 # ---------------------------------------------------------------- citations
@@ -203,7 +249,9 @@ class Group:
         self.cite = cite((f.source_id for f in self.facts), self.numbers)
         shares = {c.inputs[0]: c for c in self.calculated if c.operation == "share"}
         self.facts = [
-            replace(f, share=marked(shares[f.indicator_id], self.lang)) if f.indicator_id in shares else f
+            replace(f, share=marked(shares[f.indicator_id], self.lang, inputs=False))
+            if f.indicator_id in shares
+            else f
             for f in self.facts
         ]
         self.by_role = {}
@@ -348,6 +396,11 @@ def build_commentary(
     numbers = numbers if numbers is not None else source_numbers(indicators, measures)
     facts = facts_from(in_report_order(indicators, theme), lang, region_zh, numbers)
     themes = reference.themes()
+    groups = groups_from(
+        facts, theme, lang, numbers, calculate(indicators, catalogue.load().calculated(theme))
+    )
+    grouped = {f.indicator_id for g in groups.values() for f in g.facts}
+    others = [f for f in facts if f.indicator_id not in grouped]
     context = {
         "lang": lang,
         "theme": theme,
@@ -355,9 +408,9 @@ def build_commentary(
         "region": region_name,
         "year": year,
         "facts": facts,
-        "groups": groups_from(
-            facts, theme, lang, numbers, calculate(indicators, catalogue.load().calculated(theme))
-        ),
+        "groups": groups,
+        "others": others,
+        "others_cite": cite((f.source_id for f in others), numbers),
         "measures": measures_from(measures, lang, region_zh, numbers),
         "measures_cite": cite(measures["source_id"] if len(measures) else [], numbers),
         "fmt": lambda value: format_number(value, lang),

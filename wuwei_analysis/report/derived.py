@@ -16,7 +16,7 @@ import pandas as pd
 from wuwei_analysis import reference
 from wuwei_analysis.catalogue import Indicator
 
-DECIMALS = {"share": 1}  # places a result keeps when written (else 2, as any figure)
+DECIMALS = {"share": 1, "ratio": 1}  # places a result keeps when written (else 2, as any figure)
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Calculated:
     definition_zh: str
     definition_en: str
     calculated: bool = True
+    values: tuple[float, ...] = ()  # the inputs' values, in the order of ``inputs``
 
     @property
     def decimals(self) -> int:
@@ -115,6 +116,7 @@ def calculate(indicators: pd.DataFrame, rows: Iterable[Indicator]) -> dict[str, 
             unit,
             row.definition_zh,
             row.definition_en,
+            values=tuple(item.value for item in items if item is not None),
         )
         known[row.indicator_id] = _Input(value, unit)
     return results

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 
 STYLESHEET = config.TEMPLATES_DIR / "report" / "parts.css"
 STYLE = Markup("<style>\n{}</style>").format(Markup(STYLESHEET.read_text(encoding="utf-8")))
@@ -105,16 +105,25 @@ def _short_columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     }
 
 
-def _cell(tag: str, value: object, short: bool) -> Markup:
-    if short:
-        style = f"{INLINE[tag]}; {INLINE['nowrap']}"
-        return Markup('<{0} class="wuwei-nowrap" style="{1}">{2}</{0}>').format(Markup(tag), style, value)
-    return Markup('<{0} style="{1}">{2}</{0}>').format(Markup(tag), INLINE[tag], value)
+def _cell(tag: str, value: object, short: bool, label: object = None) -> Markup:
+    """A cell; ``label`` (its column's header) names it when a phone shows each row as a card."""
+    style = f"{INLINE[tag]}; {INLINE['nowrap']}" if short else INLINE[tag]
+    attrs = Markup(' class="wuwei-nowrap"') if short else Markup("")
+    attrs += Markup(' style="{}"').format(style)
+    if label is not None:
+        attrs += Markup(' data-label="{}"').format(
+            Markup(label).striptags() if isinstance(label, Markup) else label
+        )
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), attrs, value)
 
 
-def _row(cells: Sequence[object], short: set[int], row_id: str | None = None) -> Markup:
+def _row(
+    cells: Sequence[object], short: set[int], row_id: str | None = None, headers: Sequence[str] = ()
+) -> Markup:
     start = Markup('<tr id="{}">').format(row_id) if row_id else Markup("<tr>")
-    return start + Markup("").join(_cell("td", c, i in short) for i, c in enumerate(cells)) + Markup("</tr>")
+    labels = list(headers) + [None] * (len(cells) - len(headers))
+    body = Markup("").join(_cell("td", c, i in short, labels[i]) for i, c in enumerate(cells))
+    return start + body + Markup("</tr>")
 
 
 def table_html(
@@ -131,10 +140,28 @@ def table_html(
     short = _short_columns(headers, rows)
     head = Markup("").join(_cell("th", h, i in short) for i, h in enumerate(headers))
     ids = list(row_ids) if row_ids is not None else [None] * len(rows)
-    body = Markup("").join(_row(cells, short, row_id) for cells, row_id in zip(rows, ids, strict=True))
+    body = Markup("").join(
+        _row(cells, short, row_id, headers) for cells, row_id in zip(rows, ids, strict=True)
+    )
     return Markup(
         '<table class="wuwei-table {}" style="{}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
     ).format(css, INLINE["table"], head, body)
+
+
+def quote_html(quote: object, quote_en: object, lang: str) -> Markup | str:
+    """A quote cell: the source's words; on English pages also our translation, marked as ours."""
+    translation = "" if quote_en is None or pd.isna(quote_en) else str(quote_en).strip()
+    if lang != "en" or not translation:
+        return str(quote)
+    mark = reference.labels(lang)["landing.our_translation"]
+    return Markup('<span lang="{}">{}</span><br><span class="wuwei-translation">{} {}</span>').format(
+        config.HTML_LANG["zh"], quote, translation, mark
+    )
+
+
+def table_source_html(text: str, marker: Markup) -> Markup:
+    """The one citation under a table (instead of one per row): ``text`` then the marker."""
+    return Markup('<p class="wuwei-table-source">{} {}</p>').format(text, marker)
 
 
 def _source_cell(value: object) -> object:
@@ -144,7 +171,7 @@ def _source_cell(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str) -> Markup:
+def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str, lang: str = "zh") -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order.
 
     Each row's ``id`` is the target of its citation markers; ``empty`` is said when nothing is cited.
@@ -161,9 +188,11 @@ def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str
             row.get("authors", ""),
             row.get("year", ""),
             row.get("kind", ""),
-            row.get("file", ""),
-            str(_source_cell(row.get("sha256", "")))[:12],
         ]
+        title_en = _source_cell(row.get("title_en", ""))  # our translation, when the sources give one
+        if title_en and lang == "en":
+            mark = reference.labels(lang)["landing.our_translation"]
+            cells[1] = Markup('{}<br><span lang="en">{} {}</span>').format(cells[1], title_en, mark)
         rows.append([_source_cell(c) for c in cells])
         ids.append(anchor(int(row["number"])))
     return table_html(headers, rows, "wuwei-sources", row_ids=ids)

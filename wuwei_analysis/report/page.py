@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from wuwei_analysis import reference
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, compare, html
+from wuwei_analysis.report import commentary, compare, download, glossary, html
 from wuwei_analysis.report.context import (
     Context,
     cited_sources,
@@ -205,11 +205,24 @@ def figures_html(ctx: ReportContext) -> Markup:
                 compare.period_text(row, ctx.lang),
                 statuses.get(status, {}).get(f"name_{ctx.lang}", status),
                 row.get("value_as_written", ""),
-                row["quote"],
-                commentary.cite([row["source_id"]], ctx.numbers),
+                html.quote_html(row["quote"], row.get("quote_en", ""), ctx.lang),
             ]
         )
-    return html.table_html(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
+    table = html.table_html(reference.label_list("page.figure_columns", ctx.lang), rows, "wuwei-figures")
+    return table + _table_source(ctx, ctx.indicators)
+
+
+def _table_source(ctx: ReportContext, frame: pd.DataFrame) -> Markup:
+    """One citation under a table instead of one per row."""
+    marker = commentary.cite(frame["source_id"], ctx.numbers)
+    return html.table_source_html(ctx.text["table_source"], marker)
+
+
+def save_download(ctx: ReportContext) -> Path:
+    """Write the CSV of the page's figures (see :mod:`~wuwei_analysis.report.download`); its path."""
+    return download.save_download(
+        ctx.indicators, ctx.params.reports_dir, ctx.lang, ctx.region.region_code, ctx.year, ctx.theme
+    )
 
 
 def comparisons(ctx: ReportContext) -> tuple[list[Markup], list[charts_module.Chart]]:
@@ -262,18 +275,18 @@ def measures_html(ctx: ReportContext) -> Markup:
             row[f"name_{ctx.lang}"],
             _place(ctx, row),
             row.get(f"description_{ctx.lang}", ""),
-            row["quote"],
-            commentary.cite([row["source_id"]], ctx.numbers),
+            html.quote_html(row["quote"], row.get("quote_en", ""), ctx.lang),
         ]
         for _, row in ctx.measures.iterrows()
     ]
-    return html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
+    table = html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
+    return table + _table_source(ctx, ctx.measures)
 
 
 def sources_html(ctx: ReportContext) -> Markup:
     """The sources the report cites; each row is the target of its citation markers."""
     return html.sources_table_html(
-        ctx.sources, reference.label_list("page.source_columns", ctx.lang), ctx.text["no_sources"]
+        ctx.sources, reference.label_list("page.source_columns", ctx.lang), ctx.text["no_sources"], ctx.lang
     )
 
 
@@ -305,6 +318,7 @@ def show_commentary(ctx: ReportContext) -> None:
 
 
 def show_figures(ctx: ReportContext) -> None:
+    save_download(ctx)
     html.display_html(_section(ctx, "figures", figures_html(ctx)))
 
 
@@ -325,6 +339,9 @@ def show_comparisons(ctx: ReportContext) -> list[Path]:
 
 def show_measures(ctx: ReportContext) -> None:
     html.display_html(_section(ctx, "measures", measures_html(ctx)))
+    terms = glossary.glossary_html(ctx.indicators, ctx.measures, ctx.lang)
+    if terms:
+        html.display_html(_section(ctx, "glossary", terms))
 
 
 def show_sources(ctx: ReportContext) -> None:

@@ -30,8 +30,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from wuwei_analysis import config, reference
+from wuwei_analysis.report import chart_style, commentary, html
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, html
 from wuwei_analysis.report import compare as compare_years
 from wuwei_analysis.report.changes import CHANGES, COMPARED, compare, load_previous
 from wuwei_analysis.report.context import (
@@ -160,9 +160,12 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
         region_name=ctx.region_name,
         year=ctx.year,
         sources=ctx.sources,
+        colors=[chart_style.theme_color(theme) for theme, _ in panels],  # the themes' own colours
     )
     ids = tuple(i for _, rows in panels for i in rows["indicator_id"])
-    return charts_module.Chart(CHART_NAME, title, fig, ids)
+    rows = pd.concat([rows for _, rows in panels])
+    alt = charts_module.describe(title, rows, ctx.lang, ctx.region.region_zh)
+    return charts_module.Chart(CHART_NAME, title, fig, ids, alt=alt)
 
 
 def save_headlines(ctx: SummaryContext) -> list[Path]:
@@ -269,11 +272,13 @@ def _side(row: pd.Series, side: str, lang: str) -> str:
 
 
 def changes_html(ctx: SummaryContext) -> Markup:
-    """New, changed and removed figures since the previous build, or why there are none."""
-    if ctx.changes is None:
-        return html.paragraph(ctx.text["no_previous"])
-    if ctx.changes.empty:
-        return html.paragraph(_fill(ctx, "no_changes"))
+    """Figures revised since the last publication; empty when none were (or nothing was published).
+
+    Whether an earlier build exists is a detail of the build, not news for a reader: the
+    manifest keeps it, the page says nothing.
+    """
+    if ctx.changes is None or ctx.changes.empty:
+        return Markup("")
     counts = {change: int((ctx.changes["change"] == change).sum()) for change in CHANGES}
     rows = [
         [
@@ -346,7 +351,10 @@ def show_measures(ctx: SummaryContext) -> None:
 
 
 def show_changes(ctx: SummaryContext) -> None:
-    html.display_html(_section(ctx, "changes", changes_html(ctx)))
+    """Show the revised figures, if any; a page with none has no such section."""
+    body = changes_html(ctx)
+    if body:
+        html.display_html(_section(ctx, "changes", body))
 
 
 def show_sources(ctx: SummaryContext) -> None:

@@ -137,6 +137,19 @@ def check_quote(frame: pd.DataFrame) -> list[Problem]:
     return problems_where(frame, long, "quote", "quote is too long", hint)
 
 
+MAX_QUOTE_EN_CHARS = 200  # our translation of a short clause
+
+
+def check_quote_en(frame: pd.DataFrame) -> list[Problem]:
+    """An optional ``quote_en`` is our English translation: no Chinese characters, short."""
+    if "quote_en" not in frame:
+        return []
+    text = frame["quote_en"].fillna("").astype(str)
+    bad = text.str.contains(r"[\u3400-\u9fff]") | (text.str.len() > MAX_QUOTE_EN_CHARS)
+    hint = f"our English translation of the quote, at most {MAX_QUOTE_EN_CHARS} characters, no Chinese"
+    return problems_where(frame, bad, "quote_en", "quote_en is not a short English translation", hint)
+
+
 def check_totals(frame: pd.DataFrame, columns: list[str]) -> list[Problem]:
     pattern = "|".join(re.escape(w) for w in TOTAL_WORDS)
     problems = []

@@ -177,6 +177,7 @@ def _shared_checks(
     if source_ids is not None:  # None: the sources table has its own problems; do not repeat them per row
         problems += checks.resolve_source(frame, source_ids)
     problems += checks.check_quote(frame)
+    problems += checks.check_quote_en(frame)
     return theme, regions, problems
 
 
@@ -249,6 +250,7 @@ def build_indicators(
             "unit_as_written": checks.unit_as_written(frame, parsed),
             "source_id": frame["source_id"],
             "quote": frame["quote"],
+            "quote_en": frame.get("quote_en", ""),
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
@@ -282,8 +284,9 @@ def build_measures(
             **{
                 c: frame[c]
                 for c in contract.column_names("measures")
-                if c in frame and c not in ("theme", "year")
+                if c in frame and c not in ("theme", "year", "quote_en")
             },
+            "quote_en": frame.get("quote_en", ""),
             "source_file": frame["_source_file"],
             "source_line": frame["_line"].astype(int),
         }
