@@ -23,6 +23,7 @@ import signal
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import papermill
@@ -172,10 +173,10 @@ def _run(task: Task, attempts: _Attempts) -> Result:
             return Result(status="failed", kind=kind, error=message, ipynb=str(ipynb))
 
     _write_notebook(nb, ipynb, task)
-    html = build_html.render_report(nb, dict(task.html_context))
+    figures_dir = task_dir / (task.folder or task.lang) / "figures"
+    html = build_html.render_report(nb, _offered_downloads(dict(task.html_context), figures_dir))
     html_path = Path(task.html)
     html_path.write_text(html, encoding="utf-8")
-    figures_dir = task_dir / (task.folder or task.lang) / "figures"
     figures = sorted(
         p.relative_to(figures_dir).as_posix()
         for p in figures_dir.rglob("*")
@@ -263,3 +264,12 @@ def _point_at_reports(nb, task: Task) -> None:
     published atomically; an analyst re-running the kept ``.ipynb`` writes to the scratch folder.
     """
     make_portable(nb)
+
+
+def _offered_downloads(context: dict[str, Any], figures_dir: Path) -> dict[str, Any]:
+    """The page context without its CSV link when the notebook wrote no CSV (no link leads nowhere)."""
+    nav = context.get("nav")
+    download = nav.get("download") if isinstance(nav, dict) else None
+    if download and not (figures_dir / Path(download["href"]).name).is_file():
+        context["nav"] = {**nav, "download": None}
+    return context
