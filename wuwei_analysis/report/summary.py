@@ -30,7 +30,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from wuwei_analysis import config, reference
-from wuwei_analysis.report import chart_style, commentary, html
+from wuwei_analysis.report import chart_style, commentary, download, html
 from wuwei_analysis.report import charts as charts_module
 from wuwei_analysis.report import compare as compare_years
 from wuwei_analysis.report.changes import CHANGES, COMPARED, compare, load_previous
@@ -343,6 +343,9 @@ def show_headlines(ctx: SummaryContext) -> list[Path]:
 
 
 def show_figures(ctx: SummaryContext) -> None:
+    download.save_download(
+        ctx.indicators, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year, config.SUMMARY
+    )  # the page's "download" link (site_paths) finds the CSV of every figure it shows
     html.display_html(_section(ctx, "figures", figures_html(ctx)))
 
 
