@@ -51,21 +51,9 @@ def page_version(text: str) -> str | None:
 
 def tagged(tag: str) -> list[int]:
     """Live processes whose environment carries the round's tag."""
-    needle = f"{TAG_ENV}={tag}".encode()
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as handle:
-                if handle.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                    continue
-            with open(f"/proc/{name}/environ", "rb") as handle:
-                if needle in handle.read().split(b"\0"):
-                    found.append(int(name))
-        except (OSError, IndexError):
-            continue
-    return found
+    from wuwei_analysis.build import watchdog
+
+    return watchdog.processes_with(TAG_ENV, tag)
 
 
 def site_problems(reports: Path) -> tuple[list[str], set[str]]:
