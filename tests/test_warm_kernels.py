@@ -141,7 +141,7 @@ def test_the_state_check_sees_every_leak_without_the_reset(tmp_path, processed, 
     assert worker.run_task(_task("leaves_state", processed, tmp_path / "a")).ok
     result = worker.run_task(_task("checks_state", processed, tmp_path / "b"))
     assert result.status == "failed" and result.kind == "error", result
-    for kind in ("a global", "Out", "rcParams", "colour codes", "pandas options"):
+    for kind in ("a global", "Out", "rcParams", "colour codes", "figure formats", "pandas options"):
         assert repr(kind) in result.error, result.error
     for kind in ("warning filters", "logging", "sys.path", "environment", "working folder"):
         assert repr(kind) in result.error, result.error

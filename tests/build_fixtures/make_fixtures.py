@@ -84,11 +84,13 @@ import warnings
 import matplotlib as mpl
 import pandas as pd
 import seaborn as sns
+from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 leaked_global = "set by an earlier notebook"
 sns.set_theme(style="dark", palette="bright")  # rcParams and seaborn's colour codes (b, g, r ...)
 mpl.rcParams["lines.linewidth"] = 9.5
 leaked_figure = plt.figure()
+set_matplotlib_formats("svg")
 pd.set_option("display.max_rows", 3)
 warnings.simplefilter("error")
 logging.basicConfig(level=logging.DEBUG)
@@ -103,7 +105,9 @@ import warnings
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython import get_ipython
 from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 
 seen = {
     "a global": "leaked_global" in globals() or "leaked_figure" in globals(),
@@ -111,6 +115,7 @@ seen = {
     "rcParams": mpl.rcParams["lines.linewidth"] != 1.5 or mpl.rcParams["axes.facecolor"] != "white",
     "colour codes": to_rgb("b") != (0.0, 0.0, 1.0),
     "open figures": bool(plt.get_fignums()),
+    "figure formats": Figure in get_ipython().display_formatter.formatters["image/svg+xml"].type_printers,
     "pandas options": pd.get_option("display.max_rows") != 60,
     "warning filters": ("error", None, Warning, None, 0) in warnings.filters,
     "logging": logging.getLogger().level != logging.WARNING,

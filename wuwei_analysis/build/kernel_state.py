@@ -153,11 +153,31 @@ def _restore_process(saved: _Saved) -> None:
             formatter.type_printers.update(printers)
             formatter.deferred_printers.clear()
             formatter.deferred_printers.update(deferred)
+        _reapply_inline_backend(shell)
     for name in set(os.environ) - set(saved.environ):
         del os.environ[name]
     for name, value in saved.environ.items():
         if os.environ.get(name) != value:
             os.environ[name] = value
+
+
+def _reapply_inline_backend(shell) -> None:
+    """What the inline backend set up when an earlier notebook first drew with pyplot.
+
+    It does so once per kernel, when pyplot loads it: its figure formatter (which the formatters'
+    restore just removed) and interactive mode (which the rcParams' restore turned off) are put
+    back, with its settings (``%config InlineBackend...``) at their defaults.
+    """
+    inline = sys.modules.get("matplotlib_inline.backend_inline")
+    if inline is None or getattr(inline.configure_inline_support, "current_backend", "") != "inline":
+        return
+    from IPython.core.pylabtools import select_figure_formats
+
+    config = inline.InlineBackend.instance(parent=shell)
+    for name in ("figure_formats", "print_figure_kwargs", "close_figures", "rc"):
+        setattr(config, name, config.trait_defaults(name))
+    select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
+    sys.modules["matplotlib"].interactive(True)
 
 
 def _restore_warnings(filters: list[Any]) -> None:
