@@ -11,7 +11,7 @@ A reader opens the file offline, from mail or an intranet page. So the report:
   (a link to a source keeps its text and shows its address as plain text); the page's content
   security policy lets a browser load nothing but embedded images and inline styles, and run
   no script, should anything have slipped through;
-- has one short header (title, region, year, build time): the notebook's own title block is
+- has one short header (title, place, year and navigation): the notebook's own title block is
   left out (see :data:`wuwei_analysis.report.html.PAGE_HEADER_METADATA`);
 - is checked: :func:`find_external_references` must find nothing, or the report fails.
 
@@ -39,7 +39,7 @@ REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
 
 
 # Output metadata the report library sets. The notebook's own title block is left out of the
-# HTML, whose page header (title, region, year, build time) replaces it; a chart's description
+# HTML, whose page header (title, place, year and navigation) replaces it; a chart's description
 # becomes its ``alt`` text (see wuwei_analysis.report.html: PAGE_HEADER_METADATA, image_metadata).
 def _is_page_header(output: Any) -> bool:
     return (output.get("metadata") or {}).get("wuwei", {}).get("part") == "header"

@@ -30,18 +30,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
 
-PALETTE = [
-    "#2B6A94",
-    "#E07A2F",
-    "#3C9A6E",
-    "#8A66B0",
-    "#C2493D",
-    "#1E7B85",
-]  # one per theme (themes.csv order); urban was slate grey, which read as "disabled" at 390 px
+PALETTE = [row["color"] for row in reference.themes().values()]  # one per theme, from themes.csv
 INK = "#1F2933"
 MUTED = "#5B6770"
 CARD = "#EEF3F7"
@@ -178,11 +171,9 @@ class Chart:
 
 
 def theme_color(theme: str) -> str:
-    """The one colour of a theme on every chart of the site (themes in ``themes.csv`` order)."""
-    from wuwei_analysis import reference
-
-    ids = reference.theme_ids()
-    return PALETTE[ids.index(theme) % len(PALETTE)] if theme in ids else PALETTE[-1]
+    """The one colour of a theme on every chart and page of the site (``themes.csv``, ``color``)."""
+    row = reference.themes().get(theme)
+    return row["color"] if row else PALETTE[-1]
 
 
 def tint(color: str, amount: float = 0.45) -> str:

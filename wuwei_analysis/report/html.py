@@ -43,7 +43,7 @@ INLINE = {
 
 
 # Output metadata the HTML export reads: the notebook's title block is left out of the page,
-# whose header (title, region, year, build time) replaces it; a chart's description becomes its
+# whose header (title, place, year and navigation) replaces it; a chart's description becomes its
 # ``alt`` text.
 PAGE_HEADER_METADATA = {"wuwei": {"part": "header"}}
 
