@@ -65,7 +65,9 @@ def test_the_source_names_publisher_and_date_or_says_not_recorded(index, lang):
 
 
 def test_headline_cards_wear_their_themes_chart_colour(index):
-    cards = re.findall(r'<li class="headline" data-theme="([^"]+)" style="--theme: (#[0-9A-Fa-f]{6})">', index)
+    cards = re.findall(
+        r'<li class="headline" data-theme="([^"]+)" style="--theme: (#[0-9A-Fa-f]{6})">', index
+    )
     assert len(cards) >= 4 and len({theme for theme, _ in cards}) >= 3
     for theme, color in cards:
         assert color == chart_style.theme_color(theme)

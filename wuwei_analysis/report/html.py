@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -206,13 +205,6 @@ def display_html(html: Markup, metadata: dict | None = None) -> None:
     from IPython.display import HTML, display
 
     display(HTML(str(html)), metadata=metadata)
-
-
-def display_png(path: Path, title: str) -> None:
-    """Show a saved PNG; ``title`` becomes the image's ``alt`` text."""
-    from IPython.display import Image, display
-
-    display(Image(data=Path(path).read_bytes(), format="png"), metadata=image_metadata(title))
 
 
 def display_chart(chart: Any) -> None:

@@ -24,6 +24,7 @@ data-derived text is escaped; the ``*_html`` functions return that HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -152,7 +153,8 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
         return None
     names = reference.themes()
     title = ctx.text["chart_title"]
-    fig = charts_module.card_panels(
+    draw = partial(
+        charts_module.card_panels,
         [(names[theme][f"name_{ctx.lang}"], rows) for theme, rows in panels],
         title=title,
         lang=ctx.lang,
@@ -165,7 +167,7 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
     ids = tuple(i for _, rows in panels for i in rows["indicator_id"])
     rows = pd.concat([rows for _, rows in panels])
     alt = charts_module.describe(title, rows, ctx.lang, ctx.region.region_zh)
-    return charts_module.Chart(CHART_NAME, title, fig, ids, alt=alt)
+    return charts_module.Chart(CHART_NAME, title, draw(), ids, alt=alt, redraw=draw)
 
 
 def save_headlines(ctx: SummaryContext) -> list[Path]:
