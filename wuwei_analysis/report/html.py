@@ -170,6 +170,13 @@ def _source_cell(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def _kind(kind: object, lang: str) -> object:
+    """A source's kind in the page's language (``page.kind.<kind>`` labels), else as recorded."""
+    if not isinstance(kind, str) or not kind:
+        return kind
+    return reference.labels(lang).get(f"page.kind.{kind}", kind)
+
+
 def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str, lang: str = "zh") -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order.
 
@@ -186,7 +193,7 @@ def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str
             row.get("title", ""),
             row.get("authors", ""),
             row.get("year", ""),
-            row.get("kind", ""),
+            _kind(row.get("kind", ""), lang),
         ]
         title_en = _source_cell(row.get("title_en", ""))  # our translation, when the sources give one
         if title_en and lang == "en":

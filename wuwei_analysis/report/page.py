@@ -212,10 +212,10 @@ def figures_html(ctx: ReportContext) -> Markup:
     return table + _table_source(ctx, ctx.indicators)
 
 
-def _table_source(ctx: ReportContext, frame: pd.DataFrame) -> Markup:
-    """One citation under a table instead of one per row."""
+def _table_source(ctx: ReportContext, frame: pd.DataFrame, key: str = "table_source") -> Markup:
+    """One citation under a table instead of one per row (``key``: the words before it)."""
     marker = commentary.cite(frame["source_id"], ctx.numbers)
-    return html.table_source_html(ctx.text["table_source"], marker)
+    return html.table_source_html(ctx.text[key], marker)
 
 
 def save_download(ctx: ReportContext) -> Path:
@@ -282,7 +282,7 @@ def measures_html(ctx: ReportContext) -> Markup:
         for _, row in ctx.measures.iterrows()
     ]
     table = html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
-    return table + _table_source(ctx, ctx.measures)
+    return table + _table_source(ctx, ctx.measures, "measures_source")
 
 
 def sources_html(ctx: ReportContext) -> Markup:
@@ -326,6 +326,8 @@ def show_figures(ctx: ReportContext) -> None:
 
 def show_comparisons(ctx: ReportContext) -> list[Path]:
     """Compare with earlier years and other places: sentences, then line and ranked-bar charts."""
+    if ctx.indicators.empty:  # no figures, nothing to compare: the commentary already says so
+        return []
     sentences, drawn = comparisons(ctx)
     text = reference.label_group("compare", ctx.lang)
     if not sentences and not drawn:

@@ -234,9 +234,21 @@ def figures_html(ctx: SummaryContext) -> Markup:
             ]
         )
     lead = html.paragraph(_fill(ctx, "figures_lead"))
-    return lead + html.table_html(
-        reference.label_list("summary.figure_columns", ctx.lang), rows, "wuwei-figures"
-    )
+    columns = reference.label_list("summary.figure_columns", ctx.lang)
+    return lead + _cited_table(ctx, columns, rows, "wuwei-figures", ctx.indicators, "page.table_source")
+
+
+def _cited_table(
+    ctx: SummaryContext, columns: list[str], rows: list[list], css: str, frame: pd.DataFrame, key: str
+) -> Markup:
+    """A table whose last column cites each row's source; when one source serves every row, the
+    column goes and one citation stands under the table (not [1] thirty times)."""
+    sources = set(frame["source_id"].astype(str))
+    if len(sources) != 1:
+        return html.table_html(columns, rows, css)
+    marker = commentary.cite(frame["source_id"], ctx.numbers)
+    table = html.table_html(columns[:-1], [row[:-1] for row in rows], css)
+    return table + html.table_source_html(reference.labels(ctx.lang)[key], marker)
 
 
 def measures_html(ctx: SummaryContext) -> Markup:
@@ -260,9 +272,8 @@ def measures_html(ctx: SummaryContext) -> Markup:
         for _, row in ctx.measures.iterrows()
     ]
     lead = html.paragraph(_fill(ctx, "without", themes=themes))
-    return lead + html.table_html(
-        reference.label_list("summary.measure_columns", ctx.lang), rows, "wuwei-measures"
-    )
+    columns = reference.label_list("summary.measure_columns", ctx.lang)
+    return lead + _cited_table(ctx, columns, rows, "wuwei-measures", ctx.measures, "page.measures_source")
 
 
 def _side(row: pd.Series, side: str, lang: str) -> str:
