@@ -59,10 +59,17 @@ def _label(row: pd.Series, lang: str, region_zh: str) -> str:
     return name
 
 
-def _unit_name(row: pd.Series, lang: str) -> str:
-    """The unit's word as the tables and prose say it (toddlers are "children", not "persons")."""
-    unit_zh, unit_en = unit_names(row)
-    return unit_zh if lang == "zh" else unit_en
+def _unit_name(row: pd.Series, lang: str, own: bool = False) -> str:
+    """The unit's word; ``own``: the figure's own word from the catalogue (toddlers are "children",
+    not "persons"), for a card that states one figure; else the unit's, shared by several figures."""
+    if own:
+        unit_zh, unit_en = unit_names(row)
+        return unit_zh if lang == "zh" else unit_en
+    column = f"unit_{lang}"
+    if column in row and isinstance(row[column], str) and row[column]:
+        return row[column]
+    unit = reference.units().get(str(row["unit"]))
+    return (unit.name_zh if lang == "zh" else unit.name_en) if unit else str(row["unit"])
 
 
 def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
@@ -104,7 +111,7 @@ def _subtitle(lang: str, region: str, year: int, units: list[str], extra: str = 
 def _card_unit(row: pd.Series, lang: str) -> str:
     if str(row["unit"]) in ("percent",):
         return ""
-    return _unit_name(row, lang)
+    return _unit_name(row, lang, own=True)
 
 
 def _card_chars(width_in: float, lang: str) -> int:
