@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import base64
 import io
-import itertools
 import re
-import textwrap
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +33,7 @@ from matplotlib.patches import FancyBboxPatch
 from wuwei_analysis import config, reference
 from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
+from wuwei_analysis.report.text_wrap import WRAP, em, wrap  # noqa: F401 (the charts' one import)
 
 PALETTE = [row["color"] for row in reference.themes().values()]  # one per theme, from themes.csv
 INK = "#1F2933"
@@ -53,7 +50,6 @@ CARD_VALUE_SIZE = 22
 SOURCE_SIZE = 8.5
 TOP_IN = 0.95  # title and subtitle band
 BOTTOM_IN = 0.55  # source line band
-WRAP = {"zh": 9, "en": 22}  # characters per line of a bar or card label
 SMALLEST_PT = 8.5  # no text of a chart is smaller (source line, long card labels)
 
 
@@ -251,95 +247,6 @@ def tint(color: str, amount: float = 0.45) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
 
 
-_OPENING = "【（(《“‘「〔"  # stays with the word after it
-_CLOSING = "】）)》”’」〕，。、：；！？,.:;!?"  # stays with the word before it
-
-
-@lru_cache(maxsize=1)
-def _segmenter():
-    """jieba, taught the glossary's programme terms and the places (up to six characters), so
-    医共体 and 古浪县 stay whole."""
-    import logging
-
-    import jieba
-
-    from wuwei_analysis.report import glossary
-
-    jieba.setLogLevel(logging.WARNING)
-    for word in [t["term"] for t in glossary.terms()] + [r.region_zh for r in reference.regions()]:
-        if 1 < len(word) <= 6:  # longer ones are cut into these (紧密型 县域 医共体), a line may break there
-            jieba.add_word(word)
-    return jieba
-
-
-_ATOM = re.compile(r"(【[^】]{1,8}】|（[^）]{1,6}）)")  # a period 【未注明时间】 or a short aside stays whole
-
-
-def _words(text: str) -> list[str]:
-    """Chinese text cut into words, so a line never breaks inside 小区 or 医共体, nor inside 【…】."""
-    words: list[str] = []
-    pieces = [p for part in _ATOM.split(text) if part
-              for p in ([part] if _ATOM.fullmatch(part) else _segmenter().cut(part, HMM=False))]  # fmt: skip
-    for word in (w for w in pieces if w):
-        if words and (all(c in _CLOSING for c in word) or words[-1][-1] in _OPENING):
-            words[-1] += word
-        else:
-            words.append(word)
-    return words
-
-
-def _em(text: str) -> float:
-    """Width in em: a CJK character is 1, others about 0.55."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
-
-
-def _chunks(word: str, width: float) -> list[str]:
-    """A word wider than a line (a long place name) in pieces that fit; other words whole."""
-    if _em(word) <= width:
-        return [word]
-    pieces = [""]
-    for char in word:
-        if pieces[-1] and _em(pieces[-1] + char) > width:
-            pieces.append("")
-        pieces[-1] += char
-    return pieces
-
-
-def _lines(widths: list[float], limit: float) -> list[int]:
-    """Where lines end: the fewest lines no wider than ``limit``, then the most even ones."""
-    limit = max(limit, *widths)  # a word longer than a line gets a line of its own
-    ends = [0.0, *itertools.accumulate(widths)]
-    n = len(widths)
-    for count in range(1, n + 1):
-        best = [(0.0, [])] + [(float("inf"), [])] * n  # best[j]: (longest line, ends) for words[:j]
-        for _ in range(count):
-            best = [(0.0, [])] + [
-                min(
-                    ((max(best[i][0], ends[j] - ends[i]), [*best[i][1], j]) for i in range(j)),
-                    key=lambda t: t[0],
-                )
-                for j in range(1, n + 1)
-            ]
-        if best[n][0] <= limit:
-            return best[n][1]
-    return list(range(1, n + 1))
-
-
-def wrap(text: str, lang: str, width: float | None = None) -> str:
-    """Lines of at most about ``width`` characters (CJK; Latin ones count about half), broken
-    between words in either language."""
-    width = width or WRAP[lang]
-    if lang == "en" or not re.search(r"[\u3400-\u9fff]", text):
-        kept = re.sub(r"\[[^\]]{1,12}\]", lambda m: m.group().replace(" ", "\u00a0"), text)  # [as of]
-        lines = textwrap.wrap(kept, width=int(width), break_long_words=True, break_on_hyphens=False)
-        return "\n".join(lines).replace("\u00a0", " ") or text
-    if _em(text) <= width:
-        return text
-    words = [part for w in _words(text) for part in _chunks(w, width)]
-    cuts = _lines([_em(w) for w in words], width)
-    return "\n".join("".join(words[a:b]).strip() for a, b in itertools.pairwise([0, *cuts]))
-
-
 def draw_text(target: Figure | Axes, x: float, y: float, s: str, **kwargs) -> None:
     target.text(x, y, s, parse_math=False, **kwargs)
 
@@ -442,7 +349,7 @@ def card(ax: Axes, big: str, unit: str, label: str, color: str) -> None:
     )
     size = CARD_VALUE_SIZE if len(big) <= 7 else CARD_VALUE_SIZE * 7 / len(big) + 4
     card_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 * 0.92
-    size = min(size, card_pt * 0.92 / (_em(big) * 1.12))  # bold digits are ~0.6 em: stays in its card
+    size = min(size, card_pt * 0.92 / (em(big) * 1.12))  # bold digits are ~0.6 em: stays in its card
     draw_text(ax, 0.5, 0.7, big, ha="center", va="center", color=color, **strong(size))
     if unit:
         draw_text(ax, 0.5, 0.54, unit, ha="center", va="center", fontsize=LABEL_SIZE, color=MUTED)
