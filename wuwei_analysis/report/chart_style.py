@@ -8,8 +8,13 @@ name is a dollar sign.
 The style is applied only inside :func:`house_style`, a context manager that restores the
 analyst's own matplotlib and seaborn settings on exit: drawing a report never changes how the
 analyst's other plots in the same kernel look. A :class:`Chart` shows itself in a notebook
-(its PNG, with its title as the image's ``alt`` text), and so does its ``fig``: see
-:func:`prepare`.
+(its PNG, with its description, numbers included, as the image's ``alt`` text), and so does its
+``fig``: see :func:`prepare`.
+
+A chart is drawn in a :class:`Frame`: :data:`DESK` (8 in) and, redrawn by ``Chart.redraw``,
+:data:`PHONE` (3.6 in: text keeps its size in points, so it is larger on a phone's column; cards
+two across, labels wrapped narrower). Its notebook output carries both; the published page shows
+the phone drawing up to :data:`PHONE_MAX_PX` through a ``<picture>``.
 """
 
 from __future__ import annotations
