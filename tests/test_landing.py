@@ -79,3 +79,11 @@ def test_build_details_are_only_a_link_in_the_footer(index):
     assert "2031" not in index and "05:06" not in index, "no build time on the landing page"
     assert "feedc0ffee12" not in main.split("<body", 1)[1], "no data version in the reader's text"
     assert f'href="{"manifest.json"}"' in footer and "manifest.json" not in main
+
+
+def test_headline_names_break_between_words_only(index):
+    names = re.findall(r'<span class="headline-name">(.*?)</span>', _section(index, "zh"))
+    assert names and all("<wbr>" in name for name in names if len(name) > 12)
+    for word in ("幼儿园", "医共体", "老旧小区"):  # never a break inside these words
+        for name in names:
+            assert all(word[:i] + "<wbr>" + word[i:] not in name for i in range(1, len(word))), name

@@ -65,6 +65,7 @@ def _color(value: str) -> str:
 def headlines(indicators: pd.DataFrame, lang: str) -> list[dict[str, str]]:
     """The headline figures (``headlines.csv``) of the latest year, in theme order, each with its
     theme's colour (``themes.csv``), the one its charts use."""
+    from wuwei_analysis.report import text_wrap
     from wuwei_analysis.report.commentary import format_value
 
     if indicators.empty:
@@ -84,6 +85,7 @@ def headlines(indicators: pd.DataFrame, lang: str) -> list[dict[str, str]]:
                     "theme_id": fig["theme"],
                     "color": _color(themes.get(fig["theme"], {}).get("color", "")),  # as on its charts
                     "name": fig[f"name_{lang}"],
+                    "name_words": text_wrap.words(str(fig[f"name_{lang}"])),  # breaks between words
                     "place": fig[f"region_{lang}"],
                     "value": format_value(fig, lang),
                 }

@@ -105,3 +105,9 @@ def wrap(text: str, lang: str, width: float | None = None) -> str:
     words = [part for w in _words(text) for part in _chunks(w, width)]
     cuts = _lines([em(w) for w in words], width)
     return "\n".join("".join(words[a:b]).strip() for a, b in itertools.pairwise([0, *cuts]))
+
+
+def words(text: str) -> list[str]:
+    """``text`` in the pieces a line may break between: Chinese words, or the text itself when it
+    has no Chinese (spaces break it). An HTML page joins them with ``<wbr>``."""
+    return _words(text) if re.search(r"[\u3400-\u9fff]", text) else [text]
