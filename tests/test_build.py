@@ -640,7 +640,7 @@ def _worker_task(ws: Workspace, folder: Path):
         ipynb=str(folder / "summary.ipynb"),
         html=str(folder / "summary.html"),
         timeout=60,
-        html_context=build_site.report_context("summary", "en", "620600", 2025, "now", "abc"),
+        html_context=build_site.report_context("summary", "en", "620600", 2025),
     )
 
 

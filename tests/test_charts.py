@@ -293,3 +293,52 @@ def test_payload_names_are_inert_in_svg(tmp_path):
     for chart in _charts("health", "zh", indicators=indicators):
         svg = charts.save_figure(chart.fig, tmp_path, "zh", chart.name)[1].read_text(encoding="utf-8")
         assert "<img" not in svg and "<script" not in svg
+
+
+# ---------------------------------------------------------------- phones (issue 12)
+
+
+def _text_boxes(fig):
+    """Every text ``fig`` draws (tick labels of ticks inside the axis only) with its box in pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [*ax.texts, ax.title, ax._left_title, ax._right_title]
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) * 1e-6
+            texts += [t.label1 for t in axis.get_major_ticks() if low - span <= t.get_loc() <= high + span]
+    for text in texts:
+        if text.get_visible() and text.get_text().strip():
+            yield text, text.get_window_extent(renderer)
+
+
+@pytest.mark.parametrize("frame", [chart_style.DESK, chart_style.PHONE], ids=lambda f: f.name)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_chart_is_drawn_for_desk_and_phone_with_its_text_inside_and_legible(frame, lang):
+    """The phone frame is what a ~360 px screen shows: its text must fit the picture, never smaller
+    than SMALLEST_PT, which the frame's width makes >= 11 CSS px in a 336 px column."""
+    assert chart_style.SMALLEST_PT * chart_style.PHONE.column_px / (chart_style.PHONE.width_in * 72) >= 11
+    for theme in THEMES_WITH_FIGURES:
+        for chart in _charts(theme, lang):
+            with chart_style.house_style(), chart_style.rendering(frame):
+                fig = chart.redraw()
+            assert fig.get_figwidth() == frame.width_in
+            width, height = fig.bbox.width, fig.bbox.height
+            for text, box in _text_boxes(fig):
+                where = (chart.name, text.get_text()[:30])
+                assert text.get_fontsize() >= chart_style.SMALLEST_PT, where
+                assert box.x0 >= -1 and box.x1 <= width + 1 and box.y0 >= -1 and box.y1 <= height + 1, where
+
+
+def test_a_chart_shows_its_phone_drawing_beside_its_png():
+    chart = _charts("health", "en")[0]
+    data, metadata = chart._repr_mimebundle_()
+    assert data["image/png"].startswith(b"\x89PNG") and metadata["image/png"]["alt"] == chart.description
+    import base64
+
+    phone = base64.b64decode(data[chart_style.PHONE_MIME])
+    width = struct.unpack(">I", phone[16:20])[0]
+    assert phone.startswith(b"\x89PNG") and width == round(chart_style.PHONE.width_in * chart_style.PHONE.dpi)

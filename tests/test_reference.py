@@ -77,7 +77,7 @@ def test_one_reader_of_regions_names_a_place_by_code_name_or_alias(text, lang, n
 
 
 def test_an_english_page_header_names_the_urban_area_in_english():
-    context = site_index.report_context("urban", "en", "武威城区", 2025, "2025-06-30 18:22", "abc")
+    context = site_index.report_context("urban", "en", "武威城区", 2025)
     assert "Wuwei urban area" in context["title"] and "武威城区 livelihood" not in context["title"]
 
 
@@ -201,7 +201,7 @@ def test_every_page_writes_the_one_chinese_language_tag():
     for path in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]:
         tags |= set(re.findall(r"\bzh-[A-Za-z]{2,4}\b", path.read_text(encoding="utf-8")))
     assert tags == {config.HTML_LANG["zh"]}
-    assert site_index.report_context("urban", "zh", "620600", 2025, "", "")["html_lang"] == "zh-Hans"
+    assert site_index.report_context("urban", "zh", "620600", 2025)["html_lang"] == "zh-Hans"
     manifest = {"notebooks": {"zh/urban": {"lang": "zh", "theme": "urban", "status": "ok"}}}
     index = site_index.render_index(manifest)
     assert '<html lang="zh-Hans">' in index and '<section class="landing" id="zh" lang="zh-Hans">' in index

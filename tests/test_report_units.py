@@ -316,3 +316,13 @@ def test_each_cell_carries_its_column_header_for_the_phone_layout():
     table = str(html.table_html(["Indicator", "Value"], [["Nurses", "985 nurses"]], "wuwei-figures"))
     assert re.search(r'<td [^>]*data-label="Indicator"[^>]*>Nurses</td>', table)
     assert 'data-label="Value"' in table
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_page_without_figures_has_no_comparison_section(report, lang, monkeypatch):
+    """Employment states no figures: 'these figures in one year only' would speak of nothing."""
+    shown: list[str] = []
+    monkeypatch.setattr(html, "display_html", lambda markup, metadata=None: shown.append(str(markup)))
+    assert page.show_comparisons(report("employment", lang)) == [] and shown == []
+    page.show_comparisons(report("health", lang))
+    assert len(shown) == 1 and "wuwei-comparisons" in shown[0]

@@ -297,7 +297,8 @@ def test_sections_are_headed_in_the_report_language(bundled, lang):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_figure_of_the_processed_table_is_in_the_figures_table(bundled, lang):
-    rows = _rows(str(summary.figures_html(_setup(bundled, lang))))
+    table = str(summary.figures_html(_setup(bundled, lang)))
+    rows = _rows(table)
     figures = bundled.indicators[bundled.indicators["year"] == 2025]
     assert len(rows) == len(figures)
     statuses = _statuses()
@@ -308,7 +309,11 @@ def test_every_figure_of_the_processed_table_is_in_the_figures_table(bundled, la
         row = matching[0]
         assert _written(figure, lang) in row, (figure["indicator_id"], row)
         assert statuses[figure["status"]][f"name_{lang}"] in row
-        assert re.search(r"\[\s*1\s*\]", row), row  # cites the one source
+        assert not re.search(r"\[\s*1\s*\]", row), row  # one source: cited once, under the table
+    source = table.split("</table>", 1)[1]
+    assert 'class="wuwei-table-source"' in source and re.search(
+        r"\[\s*1\s*\]", re.sub(r"<[^>]+>", "", source)
+    )
     # the source's counter word (1000多名), not the unit's usual one
     assert "1000多名" in " ".join(rows) if lang == "zh" else "more than 1,000 people" in " ".join(rows)
 

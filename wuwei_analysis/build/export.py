@@ -4,14 +4,16 @@ A reader opens the file offline, from mail or an intranet page. So the report:
 
 - shows outputs and markdown only: no code cell input, no parameters or injected-parameters cell,
   no stderr (warnings stay in the ``.ipynb`` kept for analysts);
-- embeds every image (PNG/SVG outputs and markdown attachments) as a ``data:`` URI;
+- embeds every image (PNG/SVG outputs and markdown attachments) as a ``data:`` URI; a chart
+  with a phone rendering is a ``<picture>`` whose ``<source>`` (a ``data:`` image, nothing else)
+  a narrow screen shows;
 - loads nothing: the project's own template (``templates/report``) inlines a small stylesheet
   and has no MathJax, require.js, widget or mermaid script; :func:`make_inert` then removes
   scripts, event handlers, frames and any reference to another host that cell outputs carried
   (a link to a source keeps its text and shows its address as plain text); the page's content
   security policy lets a browser load nothing but embedded images and inline styles, and run
   no script, should anything have slipped through;
-- has one short header (title, region, year, build time): the notebook's own title block is
+- has one short header (title, place, year and navigation): the notebook's own title block is
   left out (see :data:`wuwei_analysis.report.html.PAGE_HEADER_METADATA`);
 - is checked: :func:`find_external_references` must find nothing, or the report fails.
 
@@ -39,7 +41,7 @@ REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
 
 
 # Output metadata the report library sets. The notebook's own title block is left out of the
-# HTML, whose page header (title, region, year, build time) replaces it; a chart's description
+# HTML, whose page header (title, place, year and navigation) replaces it; a chart's description
 # becomes its ``alt`` text (see wuwei_analysis.report.html: PAGE_HEADER_METADATA, image_metadata).
 def _is_page_header(output: Any) -> bool:
     return (output.get("metadata") or {}).get("wuwei", {}).get("part") == "header"
@@ -228,7 +230,8 @@ def make_inert(html: str) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     for element in soup.find_all(_ACTIVE_ELEMENTS):
-        element.decompose()
+        if not _is_picture_source(element):
+            element.decompose()
     for meta in soup.find_all("meta"):  # refresh, set-cookie…; a content security policy only restricts
         if meta.get("http-equiv") and str(meta.get("http-equiv")).lower() != "content-security-policy":
             meta.decompose()
@@ -243,11 +246,24 @@ def make_inert(html: str) -> str:
                 del tag.attrs[name]
             elif lower == "style":
                 tag.attrs[name] = _inert_css(text)
-            elif lower in _URL_ATTRIBUTES and not _is_local(text, allow_image_data=lower == "src"):
+            elif lower in _URL_ATTRIBUTES and not _is_local(
+                text, allow_image_data=lower in ("src", "srcset")
+            ):
                 del tag.attrs[name]
                 if tag.name == "a" and lower == "href" and _SCHEME.match(text or "") is not None:
                     _show_address(soup, tag, text)
     return str(soup)
+
+
+def _is_picture_source(element: Any) -> bool:
+    """A chart's phone rendering: ``<source srcset="data:image/…">`` in a ``<picture>``, nothing else."""
+    return (
+        element.name == "source"
+        and element.parent is not None
+        and element.parent.name == "picture"
+        and set(element.attrs) <= {"media", "srcset", "type"}
+        and bool(_SAFE_DATA_URI.match(str(element.get("srcset", ""))))
+    )
 
 
 def _is_local(value: str, *, allow_image_data: bool) -> bool:

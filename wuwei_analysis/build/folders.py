@@ -3,7 +3,7 @@
 Layout (what readers open; each top-level name is a link into ``current/``, see
 :mod:`wuwei_analysis.build.edition`)::
 
-    index.html                 every report per language, build time, data version, status
+    index.html                 the landing page: source, scope, headline figures, every report
     manifest.json              input hashes, parameters, durations and status per notebook
     <lang>/<theme>.html        the shared report: no code, offline, images embedded
     <lang>/<theme>.ipynb       the executed notebook, for analysts

@@ -9,6 +9,7 @@ times) stay in ``manifest.json``, linked from the footer. Every link comes from
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,15 @@ def sources(frame: pd.DataFrame, lang: str) -> list[dict[str, str]]:
     return found
 
 
+def _color(value: str) -> str:
+    """A ``#RRGGBB`` colour from ``themes.csv``, or blank: it goes into a ``style`` attribute."""
+    return value if re.fullmatch(r"#[0-9A-Fa-f]{6}", value or "") else ""
+
+
 def headlines(indicators: pd.DataFrame, lang: str) -> list[dict[str, str]]:
-    """The headline figures (``headlines.csv``) of the latest year, in theme order."""
+    """The headline figures (``headlines.csv``) of the latest year, in theme order, each with its
+    theme's colour (``themes.csv``), the one its charts use."""
+    from wuwei_analysis.report import text_wrap
     from wuwei_analysis.report.commentary import format_value
 
     if indicators.empty:
@@ -74,7 +82,10 @@ def headlines(indicators: pd.DataFrame, lang: str) -> list[dict[str, str]]:
             found.append(
                 {
                     "theme": themes.get(fig["theme"], {}).get(f"name_{lang}", fig["theme"]),
+                    "theme_id": fig["theme"],
+                    "color": _color(themes.get(fig["theme"], {}).get("color", "")),  # as on its charts
                     "name": fig[f"name_{lang}"],
+                    "name_words": text_wrap.words(str(fig[f"name_{lang}"])),  # breaks between words
                     "place": fig[f"region_{lang}"],
                     "value": format_value(fig, lang),
                 }

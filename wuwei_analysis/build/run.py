@@ -417,8 +417,6 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions, snapsho
         job.lang,
         job.part.region,
         job.part.year,
-        build_site.display_time(built_at),
-        job.components["data"][:12],
         pages=list(job.pages) or plan.site_pages(options),  # the list the job's "pages" hash was made from
     )
     context["data_version"] = snapshot  # the page's <meta name="wuwei-data-version">

@@ -49,11 +49,13 @@ def report_context(
     lang: str,
     region: str,
     year: int,
-    built_at: str,
-    data_version: str,
     pages: list[tuple] | None = None,
 ) -> dict[str, Any]:
     """Page language, title, header lines, navigation and footer of one report (see ``build_html``).
+
+    The header names the place and year only: when a page was built and from which data are
+    build details, kept in the manifest (linked from the landing page's footer) and in the page's
+    ``wuwei-data-version`` meta tag, not shown to the reader.
 
     ``pages`` are the site's pages of this build (:class:`~wuwei_analysis.site_paths.Page`
     tuples, from the plan); the navigation links to those only. None: this page alone.
@@ -74,10 +76,8 @@ def report_context(
         "meta": [
             [labels["region"], region_text],
             [labels["year"], str(year)],
-            [labels["built"], built_at],
         ],
         "footer": labels["footer"],
-        "footer_meta": [[labels["data"], data_version]],
         "image_alt": f"{labels['chart']}: {name}",
         "nav": navigation(page, site_paths.as_pages(pages or [page])),
     }
@@ -189,10 +189,8 @@ def render_index(manifest: dict[str, Any], data_dir: Path | None = None) -> str:
     codes = dict.fromkeys(c for c, _ in map(_place_and_year, sorted(manifest["notebooks"])) if c)
     places = {lang: "、" if lang == "zh" else ", " for lang in config.LANGS}
     places = {lang: sep.join(region_name(code, lang) for code in codes) for lang, sep in places.items()}
-    finished = display_time(manifest["finished_at"]) if manifest.get("finished_at") else ""
     return env.get_template("site_index.html.j2").render(
         sections=landing.sections(manifest, data_dir, places),
-        finished=finished,
         manifest_href=site_paths.MANIFEST,
         html_lang=config.HTML_LANG["zh"],
         places=places,

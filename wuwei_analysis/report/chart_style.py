@@ -8,18 +8,23 @@ name is a dollar sign.
 The style is applied only inside :func:`house_style`, a context manager that restores the
 analyst's own matplotlib and seaborn settings on exit: drawing a report never changes how the
 analyst's other plots in the same kernel look. A :class:`Chart` shows itself in a notebook
-(its PNG, with its title as the image's ``alt`` text), and so does its ``fig``: see
-:func:`prepare`.
+(its PNG, with its description, numbers included, as the image's ``alt`` text), and so does its
+``fig``: see :func:`prepare`.
+
+A chart is drawn in a :class:`Frame`: :data:`DESK` (8 in) and, redrawn by ``Chart.redraw``,
+:data:`PHONE` (3.6 in: text keeps its size in points, so it is larger on a phone's column; cards
+two across, labels wrapped narrower). Its notebook output carries both; the published page shows
+the phone drawing up to :data:`PHONE_MAX_PX` through a ``<picture>``.
 """
 
 from __future__ import annotations
 
+import base64
 import io
-import itertools
 import re
-import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,18 +35,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from wuwei_analysis import config
+from wuwei_analysis import config, reference
 from wuwei_analysis.files import atomic_path
 from wuwei_analysis.report import fonts
+from wuwei_analysis.report.text_wrap import WRAP, em, wrap  # noqa: F401 (the charts' one import)
 
-PALETTE = [
-    "#2B6A94",
-    "#E07A2F",
-    "#3C9A6E",
-    "#8A66B0",
-    "#C2493D",
-    "#1E7B85",
-]  # one per theme (themes.csv order); urban was slate grey, which read as "disabled" at 390 px
+PALETTE = [row["color"] for row in reference.themes().values()]  # one per theme, from themes.csv
 INK = "#1F2933"
 MUTED = "#5B6770"
 CARD = "#EEF3F7"
@@ -56,7 +55,55 @@ CARD_VALUE_SIZE = 22
 SOURCE_SIZE = 8.5
 TOP_IN = 0.95  # title and subtitle band
 BOTTOM_IN = 0.55  # source line band
-WRAP = {"zh": 9, "en": 22}  # characters per line of a bar or card label
+SMALLEST_PT = 8.5  # no text of a chart is smaller (source line, long card labels)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One rendering of a chart: the width it is drawn at and what fits across it.
+
+    Text keeps its size in points in every frame, so a narrower frame shown across a phone's
+    column draws it larger there: ``SMALLEST_PT`` at ``width_in`` shown ``column_px`` wide is
+    ``SMALLEST_PT * column_px / (width_in * 72)`` CSS pixels.
+    """
+
+    name: str
+    width_in: float
+    dpi: int
+    column_px: int  # the CSS width it is drawn for
+    top_in: float  # title and subtitle band
+    bottom_in: float  # source line band
+    title_chars: dict[str, int]  # characters per line of ~10 pt text (subtitle; title and source scaled)
+    label_left: float  # where a bar chart's axes start, in figure fractions
+    label_chars: dict[str, int]  # characters per line of a bar label
+    cards_per_row: int  # figure cards side by side, at most
+    bar_room: float  # the x axis reaches this many times the largest bar (room for its value)
+    trim: bool = False  # the title band shrinks to its title and subtitle (no empty band on a phone)
+
+
+# The desk frame is the chart as it always was; the phone frame is drawn for a ~360 px screen
+# (a 336 px column): 8.5 pt there is 8.5 * 336 / (3.6 * 72) = 11.0 CSS px, 12 px at 390 px.
+DESK = Frame("desk", WIDTH_IN, DPI, 912, TOP_IN, BOTTOM_IN, {"zh": 51, "en": 100}, 0.26,
+             {"zh": 12, "en": 24}, 4, 1.32)  # fmt: skip
+PHONE = Frame("phone", 3.6, 250, 336, 1.45, 0.85, {"zh": 23, "en": 42}, 0.4,
+              {"zh": 7, "en": 17}, 2, 1.9, trim=True)  # fmt: skip
+PHONE_MAX_PX = 640  # the page shows the phone frame up to this viewport width (report.css agrees)
+_FRAME: ContextVar[Frame] = ContextVar("chart_frame", default=DESK)
+
+
+def frame() -> Frame:
+    """The frame charts are drawn in now (:data:`DESK` unless inside :func:`rendering`)."""
+    return _FRAME.get()
+
+
+@contextmanager
+def rendering(chosen: Frame) -> Iterator[Frame]:
+    """Draw the charts of the ``with`` block in ``chosen`` (e.g. :data:`PHONE`)."""
+    token = _FRAME.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _FRAME.reset(token)
 
 
 def apply_style() -> str:
@@ -138,12 +185,17 @@ def _register_figure_formatter() -> None:
         formatter.for_type(Figure, figure_png)
 
 
-def figure_png(fig: Figure) -> bytes:
+def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
     """``fig`` as PNG bytes at the house resolution, in the house style."""
     buffer = io.BytesIO()
     with house_style(), fonts.glyph_check():
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
     return buffer.getvalue()
+
+
+# The phone rendering in a chart's notebook output, beside its image/png: a type JupyterLab and
+# nbconvert do not render (they show the PNG); the report template puts it in a <picture>.
+PHONE_MIME = "application/vnd.wuwei.phone-png+base64"
 
 
 @dataclass
@@ -161,16 +213,27 @@ class Chart:
     indicator_ids: tuple[str, ...]
     paths: list[Path] = field(default_factory=list)
     alt: str = ""  # the chart in words, numbers included: the image's alt text
+    redraw: Callable[[], Figure] | None = None  # draws it again, in the frame of the moment
 
     @property
     def description(self) -> str:
         return self.alt or self.title
+
+    def phone_png(self) -> bytes | None:
+        """The chart drawn again for a phone (:data:`PHONE`), as PNG; None if it cannot be redrawn."""
+        if self.redraw is None:
+            return None
+        with house_style(), rendering(PHONE):
+            return figure_png(self.redraw(), PHONE.dpi)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
         data = {
             "image/png": figure_png(self.fig),
             "text/plain": f"Chart({self.name!r}, title={self.title!r})",
         }
+        phone = self.phone_png()
+        if phone is not None:  # the published page shows it on a narrow screen (build.export)
+            data[PHONE_MIME] = base64.b64encode(phone).decode("ascii")
         return data, {"image/png": {"alt": self.description}}
 
 
@@ -178,49 +241,15 @@ class Chart:
 
 
 def theme_color(theme: str) -> str:
-    """The one colour of a theme on every chart of the site (themes in ``themes.csv`` order)."""
-    from wuwei_analysis import reference
-
-    ids = reference.theme_ids()
-    return PALETTE[ids.index(theme) % len(PALETTE)] if theme in ids else PALETTE[-1]
+    """The one colour of a theme on every chart and page of the site (``themes.csv``, ``color``)."""
+    row = reference.themes().get(theme)
+    return row["color"] if row else PALETTE[-1]
 
 
 def tint(color: str, amount: float = 0.45) -> str:
     """``color`` mixed with white (``amount`` of white): the lighter bars beside a highlighted one."""
     rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
-
-
-def _words(text: str) -> list[str]:
-    """Chinese text cut into words (jieba), so a line never breaks inside 小区 or 医共体."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return [w for w in jieba.cut(text, HMM=False) if w]
-
-
-def wrap(text: str, lang: str, width: int | None = None) -> str:
-    """Lines of at most about ``width`` characters, broken between words in either language."""
-    width = width or WRAP[lang]
-    if lang == "en" or not re.search(r"[\u3400-\u9fff]", text):
-        return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
-    if len(text) <= width:
-        return text
-    words = _words(text)
-    ends = list(itertools.accumulate(len(w) for w in words))[:-1]  # where a line may break
-    for lines in range(-(-len(text) // width), len(words) + 1):
-        best = None
-        for cuts in itertools.combinations(ends, lines - 1):  # the fewest, most even lines
-            edges = (0, *cuts, len(text))
-            longest = max(b - a for a, b in itertools.pairwise(edges))
-            if best is None or longest < best[0]:
-                best = (longest, edges)
-        if best is not None and best[0] <= width + 2:
-            edges = best[1]
-            return "\n".join(text[a:b] for a, b in itertools.pairwise(edges))
-    return "\n".join(text[i : i + width] for i in range(0, len(text), width))  # one very long word
 
 
 def draw_text(target: Figure | Axes, x: float, y: float, s: str, **kwargs) -> None:
@@ -236,7 +265,11 @@ def literal_ticks(ax: Axes) -> None:
 
 
 def figure(height_in: float) -> Figure:
-    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=100)
+    """A figure of the frame's width; ``height_in`` is for the desk frame's bands, a frame with
+    taller bands (more lines of title and source on a phone) grows by the difference."""
+    now = frame()
+    height = height_in + (now.top_in - DESK.top_in) + (now.bottom_in - DESK.bottom_in)
+    fig = Figure(figsize=(now.width_in, height), dpi=100)
     fig.patch.set_facecolor("white")
     return fig
 
@@ -244,16 +277,42 @@ def figure(height_in: float) -> Figure:
 def plot_area(fig: Figure) -> tuple[float, float]:
     """Bottom and top of the plotting area in figure fractions (below title, above source)."""
     height = fig.get_figheight()
-    return BOTTOM_IN / height, 1 - TOP_IN / height
+    return frame().bottom_in / height, 1 - frame().top_in / height
+
+
+def _shorten_top(fig: Figure, drop_in: float) -> float:
+    """Take ``drop_in`` inches off the top of ``fig``, keeping everything drawn where it is
+    (measured from the bottom); the new height."""
+    old = fig.get_figheight()
+    new = old - drop_in
+    for ax in fig.axes:
+        box = ax.get_position()
+        ax.set_position((box.x0, box.y0 * old / new, box.width, box.height * old / new))
+    for text in fig.texts:
+        x, y = text.get_position()
+        text.set_position((x, y * old / new))
+    fig.set_figheight(new)
+    return new
 
 
 def finish(fig: Figure, title: str, subtitle: str, source: str) -> None:
-    height = fig.get_figheight()
-    draw_text(fig, 0.03, 1 - 0.38 / height, title, color=INK, va="baseline", **strong(TITLE_SIZE))
-    draw_text(fig, 0.03, 1 - 0.68 / height, subtitle, fontsize=SUBTITLE_SIZE, color=MUTED, va="baseline")
-    draw_text(
-        fig, 0.03, 0.16 / height, wrap(source, "zh", 62), fontsize=SOURCE_SIZE, color=MUTED, va="bottom"
-    )
+    """Title and subtitle on top, the source line at the bottom, wrapped to the frame's width."""
+    now, height = frame(), fig.get_figheight()
+    lang = "zh" if re.search(r"[\u3400-\u9fff]", title) else "en"
+    title = wrap(title, lang, now.title_chars[lang] * 10 // 15)  # the title is 15 pt, the rest ~10
+    subtitle = wrap(subtitle, lang, now.title_chars[lang])
+    title_in = (title.count("\n") + 1) * TITLE_SIZE * 1.3 / 72 + 0.06
+    block_in = title_in + (subtitle.count("\n") + 1) * SUBTITLE_SIZE * 1.35 / 72
+    if now.trim:  # the band shrinks to what the title and subtitle need
+        height = _shorten_top(fig, max(0.0, now.top_in - 0.35 - block_in))
+    first = 0.15
+    draw_text(fig, 0.03, 1 - first / height, title, color=INK, va="top", linespacing=1.15,
+              **strong(TITLE_SIZE))  # fmt: skip
+    below = first + title_in
+    draw_text(fig, 0.03, 1 - below / height, subtitle, fontsize=SUBTITLE_SIZE, color=MUTED, va="top",
+              linespacing=1.2)  # fmt: skip
+    source = wrap(source, "zh", now.title_chars["zh"] * 1.2)  # 8.5 pt: more fit on a line (in em)
+    draw_text(fig, 0.03, 0.16 / height, source, fontsize=SOURCE_SIZE, color=MUTED, va="bottom")
 
 
 # ---------------------------------------------------------------- bars and cards
@@ -267,7 +326,7 @@ def bars(ax: Axes, labels: list[str], values: list[float], texts: list[str], hig
     ax.barh(positions, values, color=colors, height=0.6)
     ax.set_yticks(positions, labels)
     top = max(values) if values and max(values) > 0 else 1.0
-    ax.set_xlim(0, top * 1.32)
+    ax.set_xlim(0, top * frame().bar_room)
     for pos, value, text in zip(positions, values, texts, strict=True):
         draw_text(ax, value + top * 0.02, pos, text, va="center", fontsize=VALUE_SIZE, color=INK)
     ax.grid(axis="y", visible=False)
@@ -294,6 +353,8 @@ def card(ax: Axes, big: str, unit: str, label: str, color: str) -> None:
         FancyBboxPatch((0.04, 0.9), 0.92, 0.06, boxstyle="square,pad=0", facecolor=color, edgecolor="none")
     )
     size = CARD_VALUE_SIZE if len(big) <= 7 else CARD_VALUE_SIZE * 7 / len(big) + 4
+    card_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 * 0.92
+    size = min(size, card_pt * 0.92 / (em(big) * 1.12))  # bold digits are ~0.6 em: stays in its card
     draw_text(ax, 0.5, 0.7, big, ha="center", va="center", color=color, **strong(size))
     if unit:
         draw_text(ax, 0.5, 0.54, unit, ha="center", va="center", fontsize=LABEL_SIZE, color=MUTED)

@@ -11,6 +11,8 @@ as "other figures". Themes without figures get no chart.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
@@ -25,7 +27,7 @@ from wuwei_analysis.report.chart_style import (
     save_charts,
     save_figure,
 )
-from wuwei_analysis.report.commentary import format_calculated, format_value
+from wuwei_analysis.report.commentary import format_calculated, format_value, unit_names
 from wuwei_analysis.report.derived import Calculated, calculate
 
 __all__ = [  # Chart and saving are re-exported from chart_style for the notebooks' one import
@@ -57,12 +59,17 @@ def _label(row: pd.Series, lang: str, region_zh: str) -> str:
     return name
 
 
-def _unit_name(row: pd.Series, lang: str) -> str:
-    unit = reference.units().get(str(row["unit"]))
+def _unit_name(row: pd.Series, lang: str, own: bool = False) -> str:
+    """The unit's word; ``own``: the figure's own word from the catalogue (toddlers are "children",
+    not "persons"), for a card that states one figure; else the unit's, shared by several figures."""
+    if own:
+        unit_zh, unit_en = unit_names(row)
+        return unit_zh if lang == "zh" else unit_en
     column = f"unit_{lang}"
     if column in row and isinstance(row[column], str) and row[column]:
         return row[column]
-    return unit.name_zh if unit and lang == "zh" else (unit.name_en if unit else str(row["unit"]))
+    unit = reference.units().get(str(row["unit"]))
+    return (unit.name_zh if lang == "zh" else unit.name_en) if unit else str(row["unit"])
 
 
 def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
@@ -104,42 +111,89 @@ def _subtitle(lang: str, region: str, year: int, units: list[str], extra: str = 
 def _card_unit(row: pd.Series, lang: str) -> str:
     if str(row["unit"]) in ("percent",):
         return ""
-    return _unit_name(row, lang)
+    return _unit_name(row, lang, own=True)
+
+
+def _card_chars(width_in: float, lang: str) -> int:
+    """Characters per line of a card's label, for a card ``width_in`` wide (labels are ~9.5 pt)."""
+    return max(4, int(width_in * 72 * 0.84 / (9.5 if lang == "zh" else 5.3)))
+
+
+def _in_rows(groups: list[pd.DataFrame], capacity: int) -> list[list[pd.DataFrame]]:
+    """Groups in rows of at most ``capacity`` slots: a card takes one slot, a bar panel two."""
+    rows: list[list[pd.DataFrame]] = [[]]
+    used = 0
+    for group in groups:
+        size = 2 if len(group) > 1 else 1
+        if rows[-1] and used + size > capacity:
+            rows.append([])
+            used = 0
+        rows[-1].append(group)
+        used += size
+    return rows
 
 
 def _panels(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[Figure, list[str]]:
-    """Small multiples: one panel per unit; bars for several figures, a card for one."""
+    """Small multiples: one panel per unit; bars for several figures, a card for one.
+
+    Panels sit side by side as long as the frame has room (four card widths on a desk, two on a
+    phone), then wrap to another row."""
     units = list(dict.fromkeys(rows["unit"]))
     groups = [rows[rows["unit"] == unit] for unit in units]
-    widths = [2.0 if len(g) > 1 else 1.0 for g in groups]
-    many = any(len(g) > 1 for g in groups)
-    fig = style.figure(4.8 if many else 4.3)
+    now = style.frame()
+    lines = _in_rows(groups, now.cards_per_row)
+    centre = 3.0 if now.cards_per_row > 2 else 1.6  # one or two cards stay card-sized, centred
+    labels = {}  # each card's label, wrapped to its card's width
+    for line in lines:
+        slots = max(centre, sum(2.0 if len(g) > 1 else 1.0 for g in line))
+        card_in = 0.94 * now.width_in / slots * (0.8 if len(line) > 1 else 1.0)
+        for group in line:
+            if len(group) == 1:
+                row = group.iloc[0]
+                labels[id(group)] = style.wrap(_label(row, lang, region_zh), lang, _card_chars(card_in, lang))
+    heights = [3.3 if any(len(g) > 1 for g in line) else 2.8 for line in lines]
+    if now.name == "phone":  # a row of bars needs room per bar; a row of cards, room for its labels
+        heights = [
+            1.3 + 0.62 * max(len(g) for g in line)
+            if any(len(g) > 1 for g in line)
+            else max(2.1, (max(labels[id(g)].count("\n") + 1 for g in line) * 0.165 + 0.05) / 0.39)
+            for line in lines
+        ]
+    gap = 0.25
+    fig = style.figure(style.DESK.top_in + style.DESK.bottom_in + sum(heights) + gap * (len(lines) - 1))
     bottom, top = style.plot_area(fig)
-    if many:  # room for the x tick labels below and the unit title above the bars
-        bottom, top = bottom + 0.35 / fig.get_figheight(), top - 0.3 / fig.get_figheight()
-    pad = max(0.0, (3.0 - sum(widths)) / 2)  # one or two cards stay card-sized, centred
-    grid = fig.add_gridspec(1, len(groups) + 2, width_ratios=[pad or 1e-6, *widths, pad or 1e-6], left=0.03,
-                            right=0.97, bottom=bottom, top=top, wspace=0.25)  # fmt: skip
-    wrap = round(style.WRAP[lang] * (1.0 if sum(widths) >= 4 else 1.3))
-    for i, group in enumerate(groups):
-        if len(group) == 1:
-            row = group.iloc[0]
-            ax = fig.add_subplot(grid[0, i + 1])
-            style.card(ax, format_value(row, lang, unit=False), _card_unit(row, lang),
-                  style.wrap(_label(row, lang, region_zh), lang, wrap), color)  # fmt: skip
-            continue
-        inner = grid[0, i + 1].subgridspec(1, 2, width_ratios=[1, 1.5], wspace=0.02)
-        ax = fig.add_subplot(inner[0, 1])
-        style.bars(
-            ax,
-            [style.wrap(_label(r, lang, region_zh), lang) for _, r in group.iterrows()],
-            list(group["value"].astype(float)),
-            [format_value(r, lang, unit=False) for _, r in group.iterrows()],
-            highlight=None,
-            color=color,
-        )
-        ax.set_title(reference.labels(lang)["chart.unit"] + _unit_name(group.iloc[0], lang), fontsize=style.LABEL_SIZE,
-                     color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
+    inch = 1 / fig.get_figheight()
+    for line, height in zip(lines, heights, strict=True):
+        line_top = top
+        top = top - (height + gap) * inch
+        line_bottom = line_top - height * inch
+        widths = [2.0 if len(g) > 1 else 1.0 for g in line]
+        if any(len(g) > 1 for g in line):  # room for the x tick labels below and the unit title above
+            line_bottom, line_top = line_bottom + 0.35 * inch, line_top - 0.3 * inch
+        pad = max(0.0, (centre - sum(widths)) / 2)
+        grid = fig.add_gridspec(1, len(line) + 2, width_ratios=[pad or 1e-6, *widths, pad or 1e-6], left=0.03,
+                                right=0.97, bottom=line_bottom, top=line_top, wspace=0.25)  # fmt: skip
+        for i, group in enumerate(line):
+            if len(group) == 1:
+                row = group.iloc[0]
+                ax = fig.add_subplot(grid[0, i + 1])
+                style.card(
+                    ax, format_value(row, lang, unit=False), _card_unit(row, lang), labels[id(group)], color
+                )
+                continue
+            inner = grid[0, i + 1].subgridspec(1, 2, width_ratios=[1, 1.5], wspace=0.02)
+            ax = fig.add_subplot(inner[0, 1])
+            chars = min(style.WRAP[lang], now.label_chars[lang])
+            style.bars(
+                ax,
+                [style.wrap(_label(r, lang, region_zh), lang, chars) for _, r in group.iterrows()],
+                list(group["value"].astype(float)),
+                [format_value(r, lang, unit=False) for _, r in group.iterrows()],
+                highlight=None,
+                color=color,
+            )
+            ax.set_title(reference.labels(lang)["chart.unit"] + _unit_name(group.iloc[0], lang),
+                         fontsize=style.LABEL_SIZE, color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
     return fig, [_unit_name(g.iloc[0], lang) for g in groups]
 
 
@@ -152,7 +206,8 @@ def _roles(
     total = next((c for c in calculated if c.operation == "sum"), None)
     fig = style.figure(1.9 + 0.62 * len(rows) + style.TOP_IN - 0.3)
     bottom, top = style.plot_area(fig)
-    ax = fig.add_axes((0.26, bottom + 0.03, 0.68, top - bottom - 0.06))
+    left = style.frame().label_left
+    ax = fig.add_axes((left, bottom + 0.03, 0.94 - left, top - bottom - 0.06))
     texts = []
     for _, row in rows.iterrows():
         text = format_value(row, lang, unit=False)
@@ -163,7 +218,7 @@ def _roles(
     style.bars(
         ax,
         [
-            style.wrap(_label(r, lang, region_zh), lang, 12 if lang == "zh" else 24)
+            style.wrap(_label(r, lang, region_zh), lang, style.frame().label_chars[lang])
             for _, r in rows.iterrows()
         ],
         list(rows["value"].astype(float)),
@@ -174,10 +229,12 @@ def _roles(
     unit = _unit_name(rows.iloc[0], lang)
     extra = ""
     if total is not None:
+        words = reference.labels(lang)
         extra = (
-            reference.labels(lang)["chart.total"]
+            words["chart.total"]
             + (" " if lang == "en" else "")
             + format_calculated(total, lang)
+            + words["chart.calculated"]  # the total and the shares are ours, not the source's
         )
     return fig, [unit], extra
 
@@ -196,19 +253,23 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str, color: str) ->
         )
         for i, (_, row) in enumerate(plan.iterrows()):
             ax = fig.add_subplot(grid[0, i])
+            chars = min(
+                style.WRAP[lang] + 3, _card_chars(ax.get_position().width * style.frame().width_in, lang)
+            )
             style.card(ax, format_value(row, lang, unit=False), _card_unit(row, lang),
-                  style.wrap(_label(row, lang, region_zh), lang), color)  # fmt: skip
+                  style.wrap(_label(row, lang, region_zh), lang, chars), color)  # fmt: skip
             units.append(_unit_name(row, lang))
     if len(progress):
         row = progress.iloc[0]
         done = max(0.0, min(100.0, float(row["value"])))
-        ax = fig.add_axes((0.26, bottom + 0.08, 0.68, max(0.1, (split - bottom) * 0.45)))
+        left = style.frame().label_left
+        ax = fig.add_axes((left, bottom + 0.08, 0.94 - left, max(0.1, (split - bottom) * 0.45)))
         ax.barh([0], [100], color=style.TRACK, height=0.55)
         ax.barh([0], [done], color=color, height=0.55)
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.6, 0.6)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        ax.set_yticks([0], [style.wrap(_label(row, lang, region_zh), lang, 12 if lang == "zh" else 24)])
+        ax.set_yticks([0], [style.wrap(_label(row, lang, region_zh), lang, style.frame().label_chars[lang])])
         style.draw_text(ax, done / 2, 0, format_value(row, lang), ha="center", va="center", color="white",
               **style.strong(style.VALUE_SIZE + 1))  # fmt: skip
         ax.grid(axis="y", visible=False)
@@ -242,13 +303,16 @@ def _draw(
 ) -> Figure:  # fmt: skip
     extra = ""
     color = color or style.PALETTE[0]
+    place = _place(rows, lang, region_zh, region_name)  # the subtitle names it, so labels need not
+    own = rows["region_zh"].astype(str).unique()
+    region_zh = own[0] if len(own) == 1 else region_zh
     if kind == "roles" and rows["unit"].nunique() == 1:
         fig, units, extra = _roles(rows, lang, region_zh, calculated or [], color)
     elif kind == "plan_progress":
         fig, units = _plan_progress(rows, lang, region_zh, color)
     else:
         fig, units = _panels(rows, lang, region_zh, color)
-    subtitle = _subtitle(lang, _place(rows, lang, region_zh, region_name), year, units, extra)
+    subtitle = _subtitle(lang, place, year, units, extra)
     style.finish(fig, title, subtitle, source_line(list(rows["source_id"].astype(str)), sources, lang))
     return fig
 
@@ -287,17 +351,21 @@ def theme_charts(
         rows = rows.sort_values("indicator_id", key=lambda s: s.map(order), kind="stable")
         title = group.title(lang)
         mine = [c for c in calculated.values() if known.indicators[c.indicator_id].chart == group.key]
-        fig = _draw(group.kind, rows, title, lang=lang, region_zh=region_zh, region_name=region_name,
-                    year=year, sources=sources, calculated=mine, color=color)  # fmt: skip
+        draw = partial(_draw, group.kind, rows, title, lang=lang, region_zh=region_zh, region_name=region_name,
+                       year=year, sources=sources, calculated=mine, color=color)  # fmt: skip
         alt = describe(title, rows, lang, region_zh)
-        charts.append(Chart(f"{theme}_{group.key}", title, fig, tuple(rows["indicator_id"]), alt=alt))
+        charts.append(
+            Chart(f"{theme}_{group.key}", title, draw(), tuple(rows["indicator_id"]), alt=alt, redraw=draw)
+        )
     rest = indicators[~indicators["indicator_id"].isin(drawn)]
     if not rest.empty:
         title = reference.labels(lang)["chart.other_title"]
-        fig = _draw("panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
-                    year=year, sources=sources, color=color)  # fmt: skip
+        draw = partial(_draw, "panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
+                       year=year, sources=sources, color=color)  # fmt: skip
         alt = describe(title, rest, lang, region_zh)
-        charts.append(Chart(f"{theme}_other", title, fig, tuple(rest["indicator_id"]), alt=alt))
+        charts.append(
+            Chart(f"{theme}_other", title, draw(), tuple(rest["indicator_id"]), alt=alt, redraw=draw)
+        )
     return charts
 
 
@@ -323,11 +391,12 @@ def card_panels(
     """
     if not panels:
         raise ValueError("card_panels needs at least one panel")
-    ncols = max(1, min(columns, len(panels)))
+    now = style.frame()
+    ncols = max(1, min(columns, len(panels), 1 if now.name == "phone" else columns))
     nrows = -(-len(panels) // ncols)
     per_panel = max(len(rows) for _, rows in panels)
     card_in = min(
-        2.4, (style.WIDTH_IN * 0.94 - 0.3 * (ncols - 1)) / ncols / per_panel
+        2.4, (now.width_in * 0.94 - 0.3 * (ncols - 1)) / ncols / per_panel
     )  # never wider than 2.4 in
     wrap = max(6, int(card_in * (13 if lang == "en" else 5.3)))  # characters per label line
     labels = [
@@ -341,7 +410,7 @@ def card_panels(
     grid = fig.add_gridspec(nrows, ncols, left=0.03, right=0.97, bottom=bottom + 0.02, top=top - 0.02,
                             wspace=0.08, hspace=0.12)  # fmt: skip
     band = 0.34 / fig.get_figheight()  # the panel title's height in figure fractions
-    width = card_in / style.WIDTH_IN
+    width = card_in / now.width_in
     units: list[str] = []
     all_rows = []
     for n, (panel_title, rows) in enumerate(panels):

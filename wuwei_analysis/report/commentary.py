@@ -64,7 +64,8 @@ def format_share(part: float, total: float, lang: str) -> str:
 _AFTER_UNIT_WORDS = frozenset({"以上", "以下", "左右"})
 
 
-def _unit_names(row: pd.Series | dict) -> tuple[str, str]:
+def unit_names(row: pd.Series | dict) -> tuple[str, str]:
+    """A figure's unit in zh and en; the catalogue's ``unit_en`` where it has a better word."""
     unit = str(row.get("unit", ""))
     known = reference.units().get(unit)
     unit_zh = row.get("unit_zh") or (known.name_zh if known else unit)
@@ -104,7 +105,7 @@ def format_value(row: pd.Series | dict, lang: str, unit: bool = True) -> str:
     value = float(row["value"])
     qualifier = str(row.get("qualifier") or "exact")
     unit_id = str(row.get("unit", ""))
-    unit_zh, unit_en = _unit_names(row)
+    unit_zh, unit_en = unit_names(row)
     number = format_number(value, lang)
     if qualifier == "range" and not pd.isna(row.get("value_high", float("nan"))):
         high = format_number(float(row["value_high"]), lang)

@@ -9,8 +9,10 @@ says why instead. Every change and percentage here is calculated, and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from wuwei_analysis import reference
 from wuwei_analysis.report import chart_style
@@ -150,15 +152,24 @@ def place_ranking(history: pd.DataFrame, indicator_id: str, year: int, lang: str
 # ---------------------------------------------------------------- charts
 
 
-def series_chart(rows: pd.DataFrame, lang: str, name: str, source: str) -> Chart:
+def series_chart(rows: pd.DataFrame, lang: str, name: str, source: str, color: str = "") -> Chart:
     """A line (a slope for two years) of one indicator and place over the years, values labelled."""
     text = reference.label_group("compare", lang)
     title = text["series_title"].format(name=rows.iloc[-1][f"name_{lang}"])
+    draw = partial(_draw_series, rows, lang, title, source, color or chart_style.PALETTE[0])
+    alt = f"{title}: " + "; ".join(f"{r['year']} {format_value(r, lang)}" for _, r in rows.iterrows())
+    return Chart(name, title, draw(), (str(rows.iloc[-1]["indicator_id"]),), alt=alt, redraw=draw)
+
+
+@chart_style.house_style()
+def _draw_series(rows: pd.DataFrame, lang: str, title: str, source: str, color: str) -> Figure:
+    text = reference.label_group("compare", lang)
     fig = chart_style.figure(3.2)
     bottom, top = chart_style.plot_area(fig)
-    ax = fig.add_axes((0.1, bottom + 0.08, 0.82, top - bottom - 0.14))
+    left = 0.8 / chart_style.frame().width_in  # room for the value axis, in inches
+    ax = fig.add_axes((left, bottom + 0.08, 0.92 - left, top - bottom - 0.14))
     years, values = rows["year"].astype(int).tolist(), rows["value"].astype(float).tolist()
-    ax.plot(years, values, marker="o", color=chart_style.PALETTE[0], linewidth=2)
+    ax.plot(years, values, marker="o", color=color, linewidth=2)
     lift = max(values) * 0.06 if max(values) > 0 else 0.05  # labels sit above their points
     for year, (_, row) in zip(years, rows.iterrows(), strict=True):
         period = str(row["period"])
@@ -171,18 +182,29 @@ def series_chart(rows: pd.DataFrame, lang: str, name: str, source: str) -> Chart
     chart_style.literal_ticks(ax)
     place = str(rows.iloc[-1][f"region_{lang}"])
     chart_style.finish(fig, title, f"{place} · {text['calculated']}", source)
-    return Chart(name, title, fig, (str(rows.iloc[-1]["indicator_id"]),))
+    return fig
 
 
-def ranking_chart(rows: pd.DataFrame, lang: str, name: str, year: int, source: str) -> Chart:
+def ranking_chart(rows: pd.DataFrame, lang: str, name: str, year: int, source: str, color: str = "") -> Chart:
     """Ranked bars of one indicator across places in one year, largest first."""
     text = reference.label_group("compare", lang)
     title = text["ranking_title"].format(name=rows.iloc[0][f"name_{lang}"], year=year)
+    draw = partial(_draw_ranking, rows, lang, title, source, color or chart_style.PALETTE[0])
+    alt = f"{title}: " + "; ".join(
+        f"{r[f'region_{lang}']} {format_value(r, lang)}" for _, r in rows.iterrows()
+    )
+    return Chart(name, title, draw(), (str(rows.iloc[0]["indicator_id"]),), alt=alt, redraw=draw)
+
+
+@chart_style.house_style()
+def _draw_ranking(rows: pd.DataFrame, lang: str, title: str, source: str, color: str) -> Figure:
     fig = chart_style.figure(1.8 + 0.45 * len(rows))
     bottom, top = chart_style.plot_area(fig)
-    ax = fig.add_axes((0.3, bottom + 0.05, 0.62, top - bottom - 0.08))
-    labels = [chart_style.wrap(str(r[f"region_{lang}"]), lang) for _, r in rows.iterrows()]
+    left = chart_style.frame().label_left + 0.04
+    ax = fig.add_axes((left, bottom + 0.05, 0.92 - left, top - bottom - 0.08))
+    chars = chart_style.frame().label_chars[lang]
+    labels = [chart_style.wrap(str(r[f"region_{lang}"]), lang, chars) for _, r in rows.iterrows()]
     texts = [f"{format_value(r, lang)} · {_period(r, lang)}" for _, r in rows.iterrows()]
-    chart_style.bars(ax, labels, rows["value"].astype(float).tolist(), texts, None)
+    chart_style.bars(ax, labels, rows["value"].astype(float).tolist(), texts, None, color=color)
     chart_style.finish(fig, title, _period(rows.iloc[0], lang), source)
-    return Chart(name, title, fig, (str(rows.iloc[0]["indicator_id"]),))
+    return fig

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,7 +42,7 @@ INLINE = {
 
 
 # Output metadata the HTML export reads: the notebook's title block is left out of the page,
-# whose header (title, region, year, build time) replaces it; a chart's description becomes its
+# whose header (title, place, year and navigation) replaces it; a chart's description becomes its
 # ``alt`` text.
 PAGE_HEADER_METADATA = {"wuwei": {"part": "header"}}
 
@@ -171,6 +170,13 @@ def _source_cell(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def _kind(kind: object, lang: str) -> object:
+    """A source's kind in the page's language (``page.kind.<kind>`` labels), else as recorded."""
+    if not isinstance(kind, str) or not kind:
+        return kind
+    return reference.labels(lang).get(f"page.kind.{kind}", kind)
+
+
 def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str, lang: str = "zh") -> Markup:
     """The sources table of any report: ``sources`` rows with a citation ``number``, in citation order.
 
@@ -187,7 +193,7 @@ def sources_table_html(sources: pd.DataFrame, headers: Sequence[str], empty: str
             row.get("title", ""),
             row.get("authors", ""),
             row.get("year", ""),
-            row.get("kind", ""),
+            _kind(row.get("kind", ""), lang),
         ]
         title_en = _source_cell(row.get("title_en", ""))  # our translation, when the sources give one
         if title_en and lang == "en":
@@ -206,13 +212,6 @@ def display_html(html: Markup, metadata: dict | None = None) -> None:
     from IPython.display import HTML, display
 
     display(HTML(str(html)), metadata=metadata)
-
-
-def display_png(path: Path, title: str) -> None:
-    """Show a saved PNG; ``title`` becomes the image's ``alt`` text."""
-    from IPython.display import Image, display
-
-    display(Image(data=Path(path).read_bytes(), format="png"), metadata=image_metadata(title))
 
 
 def display_chart(chart: Any) -> None:

@@ -26,8 +26,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from wuwei_analysis import reference
+from wuwei_analysis.report import chart_style, commentary, compare, download, glossary, html
 from wuwei_analysis.report import charts as charts_module
-from wuwei_analysis.report import commentary, compare, download, glossary, html
 from wuwei_analysis.report.context import (
     Context,
     cited_sources,
@@ -212,10 +212,10 @@ def figures_html(ctx: ReportContext) -> Markup:
     return table + _table_source(ctx, ctx.indicators)
 
 
-def _table_source(ctx: ReportContext, frame: pd.DataFrame) -> Markup:
-    """One citation under a table instead of one per row."""
+def _table_source(ctx: ReportContext, frame: pd.DataFrame, key: str = "table_source") -> Markup:
+    """One citation under a table instead of one per row (``key``: the words before it)."""
     marker = commentary.cite(frame["source_id"], ctx.numbers)
-    return html.table_source_html(ctx.text["table_source"], marker)
+    return html.table_source_html(ctx.text[key], marker)
 
 
 def save_download(ctx: ReportContext) -> Path:
@@ -240,7 +240,8 @@ def comparisons(ctx: ReportContext) -> tuple[list[Markup], list[charts_module.Ch
             rows = compare.series(ctx.history, change.indicator_id, change.place_zh)
             rows = rows[[not compare.why_not_alike(r, change.later, ctx.lang) for _, r in rows.iterrows()]]
             name = f"{ctx.theme}_series_{len(drawn) + 1}"
-            drawn.append(compare.series_chart(rows.reset_index(drop=True), ctx.lang, name, source(rows)))
+            drawn.append(compare.series_chart(rows.reset_index(drop=True), ctx.lang, name, source(rows),
+                                              chart_style.theme_color(ctx.theme)))  # fmt: skip
     text = reference.label_group("compare", ctx.lang)
     for indicator_id in dict.fromkeys(ctx.indicators["indicator_id"]):
         rows, reason = compare.place_ranking(ctx.history, indicator_id, ctx.year, ctx.lang)
@@ -253,7 +254,8 @@ def comparisons(ctx: ReportContext) -> tuple[list[Markup], list[charts_module.Ch
             )
         else:
             name = f"{ctx.theme}_ranking_{len(drawn) + 1}"
-            drawn.append(compare.ranking_chart(rows, ctx.lang, name, ctx.year, source(rows)))
+            drawn.append(compare.ranking_chart(rows, ctx.lang, name, ctx.year, source(rows),
+                                               chart_style.theme_color(ctx.theme)))  # fmt: skip
     return sentences, drawn
 
 
@@ -280,7 +282,7 @@ def measures_html(ctx: ReportContext) -> Markup:
         for _, row in ctx.measures.iterrows()
     ]
     table = html.table_html(reference.label_list("page.measure_columns", ctx.lang), rows, "wuwei-measures")
-    return table + _table_source(ctx, ctx.measures)
+    return table + _table_source(ctx, ctx.measures, "measures_source")
 
 
 def sources_html(ctx: ReportContext) -> Markup:
@@ -324,6 +326,8 @@ def show_figures(ctx: ReportContext) -> None:
 
 def show_comparisons(ctx: ReportContext) -> list[Path]:
     """Compare with earlier years and other places: sentences, then line and ranked-bar charts."""
+    if ctx.indicators.empty:  # no figures, nothing to compare: the commentary already says so
+        return []
     sentences, drawn = comparisons(ctx)
     text = reference.label_group("compare", ctx.lang)
     if not sentences and not drawn:
@@ -332,8 +336,8 @@ def show_comparisons(ctx: ReportContext) -> list[Path]:
         body = Markup("").join(html.paragraph(s) for s in sentences)
     html.display_html(html.section_html("comparisons", text["section"], body))
     charts_module.save_charts(drawn, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year)
-    for chart in drawn:
-        html.display_png(next(p for p in chart.paths if p.suffix == ".png"), chart.title)
+    for chart in drawn:  # each with its numbers as alt text, and its phone rendering
+        html.display_chart(chart)
     return [p for chart in drawn for p in chart.paths]
 
 

@@ -24,6 +24,7 @@ data-derived text is escaped; the ``*_html`` functions return that HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -152,7 +153,8 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
         return None
     names = reference.themes()
     title = ctx.text["chart_title"]
-    fig = charts_module.card_panels(
+    draw = partial(
+        charts_module.card_panels,
         [(names[theme][f"name_{ctx.lang}"], rows) for theme, rows in panels],
         title=title,
         lang=ctx.lang,
@@ -165,7 +167,7 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
     ids = tuple(i for _, rows in panels for i in rows["indicator_id"])
     rows = pd.concat([rows for _, rows in panels])
     alt = charts_module.describe(title, rows, ctx.lang, ctx.region.region_zh)
-    return charts_module.Chart(CHART_NAME, title, fig, ids, alt=alt)
+    return charts_module.Chart(CHART_NAME, title, draw(), ids, alt=alt, redraw=draw)
 
 
 def save_headlines(ctx: SummaryContext) -> list[Path]:
@@ -232,9 +234,21 @@ def figures_html(ctx: SummaryContext) -> Markup:
             ]
         )
     lead = html.paragraph(_fill(ctx, "figures_lead"))
-    return lead + html.table_html(
-        reference.label_list("summary.figure_columns", ctx.lang), rows, "wuwei-figures"
-    )
+    columns = reference.label_list("summary.figure_columns", ctx.lang)
+    return lead + _cited_table(ctx, columns, rows, "wuwei-figures", ctx.indicators, "page.table_source")
+
+
+def _cited_table(
+    ctx: SummaryContext, columns: list[str], rows: list[list], css: str, frame: pd.DataFrame, key: str
+) -> Markup:
+    """A table whose last column cites each row's source; when one source serves every row, the
+    column goes and one citation stands under the table (not [1] thirty times)."""
+    sources = set(frame["source_id"].astype(str))
+    if len(sources) != 1:
+        return html.table_html(columns, rows, css)
+    marker = commentary.cite(frame["source_id"], ctx.numbers)
+    table = html.table_html(columns[:-1], [row[:-1] for row in rows], css)
+    return table + html.table_source_html(reference.labels(ctx.lang)[key], marker)
 
 
 def measures_html(ctx: SummaryContext) -> Markup:
@@ -258,9 +272,8 @@ def measures_html(ctx: SummaryContext) -> Markup:
         for _, row in ctx.measures.iterrows()
     ]
     lead = html.paragraph(_fill(ctx, "without", themes=themes))
-    return lead + html.table_html(
-        reference.label_list("summary.measure_columns", ctx.lang), rows, "wuwei-measures"
-    )
+    columns = reference.label_list("summary.measure_columns", ctx.lang)
+    return lead + _cited_table(ctx, columns, rows, "wuwei-measures", ctx.measures, "page.measures_source")
 
 
 def _side(row: pd.Series, side: str, lang: str) -> str:
