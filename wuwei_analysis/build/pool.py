@@ -16,7 +16,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
-from wuwei_analysis.build import watchdog
 from wuwei_analysis.build.task import Result, Task, failed
 
 WORKER_DIED = "the worker process died"
@@ -50,6 +49,8 @@ class WorkerPool:
         except ValueError:  # no forkserver on this platform
             context = multiprocessing.get_context("spawn")
         else:
+            from wuwei_analysis.build import watchdog  # here: it imports subprocess (fcntl)
+
             watchdog.fresh_resource_tracker()
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
