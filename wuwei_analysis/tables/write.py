@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wuwei_analysis.files import atomic_write_bytes, atomic_write_text
@@ -46,14 +50,28 @@ def neutralise_formula(value: object) -> object:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The bytes :func:`write_csv` writes (text cells that Excel would run are neutralised)."""
+    """The bytes :func:`write_csv` writes (text cells that Excel would run are neutralised).
+
+    The bytes are those of pandas' ``to_csv`` (``QUOTE_MINIMAL``, ``'\n'``, NaN as an empty cell),
+    made column by column with Arrow's string kernels instead of a Python call per cell; a table
+    with a column of another kind, or with a carriage return in a cell, is written by pandas.
+    """
+    cells = _arrow_cells(df)
+    if cells is None:
+        return UTF8_BOM + _pandas_csv(df).encode("utf-8")
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(df.columns)
+    return UTF8_BOM + header.getvalue().encode("utf-8") + _joined(cells, len(df))
+
+
+def _pandas_csv(df: pd.DataFrame) -> str:
+    """What pandas writes, neutralised; every text cell quoted when one holds '\r'."""
     df = df.copy()
     for column in df.columns:
         if not pd.api.types.is_numeric_dtype(df[column]):
             df[column] = df[column].map(neutralise_formula)
     quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(df) else csv.QUOTE_MINIMAL
-    text = df.to_csv(index=False, lineterminator="\n", quoting=quoting)
-    return UTF8_BOM + text.encode("utf-8")
+    return df.to_csv(index=False, lineterminator="\n", quoting=quoting)
 
 
 def _has_carriage_return(df: pd.DataFrame) -> bool:
@@ -66,12 +84,100 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
         return True
     for position in range(df.shape[1]):
         column = df.iloc[:, position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = pd.Series(column.cat.categories)
         if isinstance(column.dtype, pd.StringDtype):  # a column operation, not a loop over cells
             if column.str.contains("\r", regex=False, na=False).any():
                 return True
         elif any(isinstance(v, str) and "\r" in v for v in column):
             return True
     return False
+
+
+_NEEDS_QUOTES = r'[,"\n]'  # what the csv module quotes with QUOTE_MINIMAL and '\n' line ends
+_FORMULA = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+
+
+def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
+    """Each column as the CSV cells pandas would write, or None when pandas must write the table."""
+    if any("\r" in str(name) for name in df.columns) or df.columns.duplicated().any():
+        return None
+    cells = []
+    for position in range(df.shape[1]):
+        text = _column_text(df.iloc[:, position])
+        if text is None:
+            return None
+        cells.append(text)
+    if any(pc.any(pc.match_substring(text, "\r")).as_py() for text, _ in cells):
+        return None
+    return [_rendered(text, is_text) for text, is_text in cells]
+
+
+def _column_text(column: pd.Series) -> tuple[pa.Array, bool] | None:
+    """A column as Arrow text as pandas formats it (nulls for NaN), and whether it is text."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # numpy's shortest round-trip form, as pandas
+        values = column.to_numpy()
+        return pa.array(values.astype(str), pa.large_string(), mask=np.isnan(values)), False
+    if pd.api.types.is_integer_dtype(dtype):  # numpy or nullable integers: plain digits
+        return pc.cast(_arrow(column), pa.large_string()), False
+    if isinstance(dtype, pd.CategoricalDtype):
+        if not pd.api.types.is_string_dtype(dtype.categories.dtype):
+            return None
+        return pc.cast(_arrow(column).dictionary_decode(), pa.large_string()), True
+    if not pd.api.types.is_string_dtype(dtype):
+        return None
+    if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(column, skipna=True) not in (
+        "string",
+        "empty",
+    ):
+        return None
+    return pc.cast(_arrow(column), pa.large_string()), True
+
+
+def _arrow(column: pd.Series) -> pa.Array:
+    """A column as one Arrow array (pandas' Arrow-backed strings may come in chunks)."""
+    array = pa.Array.from_pandas(column)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _rendered(text: pa.Array, is_text: bool) -> pa.Array:
+    """Cells neutralised (text only), quoted where the csv module quotes them, nulls empty."""
+    if is_text:
+        formula = pc.match_substring_regex(text, _FORMULA)
+        if pc.any(formula).as_py():
+            text = pc.if_else(formula, pc.binary_join_element_wise(_text("'"), text, _text("")), text)
+        quoted = pc.match_substring_regex(text, _NEEDS_QUOTES)
+        if pc.any(quoted).as_py():
+            escaped = pc.replace_substring(text, '"', '""')
+            text = pc.if_else(
+                quoted, pc.binary_join_element_wise(_text('"'), escaped, _text('"'), _text("")), text
+            )
+    return pc.fill_null(text, "")
+
+
+def _joined(cells: list[pa.Array], rows: int) -> bytes:
+    """The rows of ``cells``, cells joined by ',' and each row ended by '\n', as UTF-8 bytes."""
+    if rows == 0:
+        return b""
+    if len(cells) == 1:  # the csv module writes a lone empty cell as "" (a blank line is no row)
+        cells = [pc.if_else(pc.equal(cells[0], ""), _text('""'), cells[0])]
+    lines = pc.binary_join_element_wise(*cells, _text(",")) if len(cells) > 1 else cells[0]
+    lines = pc.binary_join_element_wise(lines, _text(""), _text("\n"))  # the row, then '\n', then ''
+    return _values_bytes(lines)
+
+
+def _text(value: str) -> pa.Scalar:
+    """A scalar of the cells' Arrow type, for the string kernels."""
+    return pa.scalar(value, pa.large_string())
+
+
+def _values_bytes(strings: pa.Array) -> bytes:
+    """The values of a large string array run together: its data buffer between the first and
+    last offsets (no copy per value)."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    return strings.buffers()[2].to_pybytes()[first:last]
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
