@@ -240,7 +240,9 @@ def test_missing_value_markers_stay_strings(tmp_path: Path) -> None:
     assert table.ok
     assert cells(table) == [markers]
     assert all(type(value) is str for value in cells(table)[0])
-    assert all(pd.api.types.is_object_dtype(dtype) for dtype in table.rows.dtypes)
+    # text (pandas' str dtype when Arrow read it), never a number and never a missing value
+    assert all(pd.api.types.is_string_dtype(dtype) for dtype in table.rows.dtypes)
+    assert not table.rows.isna().any().any()
 
 
 def test_codes_and_exponents_stay_strings(tmp_path: Path) -> None:
@@ -570,3 +572,74 @@ def test_a_quoted_cell_over_two_lines_keeps_the_line_numbers_of_the_rows_after_i
     table = read_table(write(tmp_path, "t.csv", 'a,b\n1,"x\ny"\n2,z\n\n3,w\n'))
     assert cells(table) == [["1", "x\ny"], ["2", "z"], ["3", "w"]]
     assert table.lines == [2, 4, 6]
+
+
+# ------------------------------------------------------------------------------------------------
+# Two readers, one result: Arrow for well-formed tables, the csv module for everything else
+# ------------------------------------------------------------------------------------------------
+
+
+def _both_readers(path: Path) -> tuple[RawTable, RawTable]:
+    from wuwei_analysis.tables.read import _read_delimited
+
+    return _read_delimited(path, fast=True), _read_delimited(path, fast=False)
+
+
+def _same_table(fast: RawTable, slow: RawTable) -> None:
+    assert fast.header == slow.header
+    assert fast.lines == slow.lines
+    assert fast.problems == slow.problems
+    assert fast.encoding == slow.encoding
+    assert cells(fast) == cells(slow)
+
+
+READER_CASES = {
+    "plain": "a,b,c\n1,2,3\n4,5,6\n",
+    "crlf": "a,b\r\n1,2\r\n3,4\r\n",
+    "no final newline": "a,b\n1,2\n3,4",
+    "quoted comma and quote": 'a,b\n"1,234","say ""hi"""\n x ,\u3000y\u00a0\n',
+    "quoted newline": 'a,b\n"x\ny",2\n3,4\n',
+    "blank line": "a,b\n1,2\n\n3,4\n",
+    "blank row of commas": "a,b\n1,2\n,\n3,4\n",
+    "ragged": "a,b\n1,2,3\n4\n",
+    "text after a closing quote": 'a,b\n"x"y,2\n',
+    "quote inside a cell": 'a,b\nx"y,2\n',
+    "unclosed quote": 'a,b\n"x,2\n',
+    "bare carriage return": "a,b\n1\r2,3\n",
+    "nul": "a,b\n1\x00,2\n",
+    "bom in a cell": "a,b\n1\ufeff,2\n",
+    "blank header name": "a,,c\n1,2,3\n",
+    "spacer column": "a,,c\n1,,3\n",
+    "repeated header": "a,a\n1,2\n",
+    "header only": "a,b\n",
+    "blank first line": "\na,b\n1,2\n",
+    "one column with a blank row": "a\n1\n\n2\n",
+    "quoted header": '"a,1",b\n1,2\n',
+    "tab": "a\tb\n1\t2\n",
+}
+
+
+@pytest.mark.parametrize("name", list(READER_CASES))
+def test_arrow_and_csv_module_read_every_table_the_same(tmp_path: Path, name: str) -> None:
+    suffix = ".tsv" if name == "tab" else ".csv"
+    path = write(tmp_path, f"t{suffix}", READER_CASES[name])
+    _same_table(*_both_readers(path))
+
+
+def test_arrow_reads_the_usual_table_and_leaves_the_odd_one_to_the_csv_module(tmp_path: Path) -> None:
+    from wuwei_analysis.tables import arrow_csv
+
+    assert arrow_csv.read_columns(READER_CASES["quoted comma and quote"], ",") is not None
+    for odd in ("quoted newline", "ragged", "text after a closing quote", "unclosed quote", "nul"):
+        assert arrow_csv.read_columns(READER_CASES[odd], ",") is None, odd
+
+
+_RAW_CHAR = st.sampled_from(list('ab1 ,"\n\r\t武\u3000'))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=_RAW_CHAR, min_size=1, max_size=40))
+def test_both_readers_agree_on_any_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    path = tmp_path_factory.mktemp("readers") / "t.csv"
+    path.write_bytes(("h1,h2\n" + text).encode("utf-8"))
+    _same_table(*_both_readers(path))
