@@ -470,11 +470,11 @@ def test_write_csv_then_read_table_round_trips(tmp_path_factory: pytest.TempPath
 
 def test_write_csv_quotes_cells_with_a_bare_carriage_return(tmp_path: Path) -> None:
     # csv.writer leaves "1\r1" unquoted when lines end in "\n"; that would split the row.
-    frame = pd.DataFrame({"a": ["1\r1", "x"], "n": [1, 2]})
+    frame = pd.DataFrame({"a": ["1\r1", "x"], "n": [1, 2], "c": pd.Categorical(["y", "z\r"])})
     write_csv(frame, tmp_path / "t.csv")
     table = read_table(tmp_path / "t.csv")
     assert table.ok, table.problems
-    assert cells(table) == [["1\r1", "1"], ["x", "2"]]
+    assert cells(table) == [["1\r1", "1", "y"], ["x", "2", "z"]]  # "z\r" stripped as any edge space
 
 
 # The CSV writer builds cells with Arrow's string kernels; pandas' own writer is the oracle.
@@ -505,6 +505,20 @@ def test_csv_bytes_are_what_pandas_writes_for_every_dtype_of_the_contract() -> N
     assert write_csv_bytes(frame.head(0)) == _pandas_writes(frame.head(0))
     rows = pd.concat([frame, frame]).iloc[3:17]  # a report's rows: Arrow text in chunks, sliced
     assert write_csv_bytes(rows) == _pandas_writes(rows)
+    # Arrow and numpy choose exponents differently: the writer must give numpy's text for each
+    edges = [
+        1e15,
+        1e14,
+        99999999999999.9,
+        123456789012345.6,
+        5e-324,
+        1e-4,
+        9.9e-5,
+        9999999999999998.0,
+        -1e300,
+    ]
+    floats = pd.DataFrame({"value": edges + [-2.0, 0.0]})
+    assert write_csv_bytes(floats) == _pandas_writes(floats)
     lone = pd.DataFrame({"x": ["", "a", ""]})  # a lone empty cell is written "" (else a blank line)
     assert write_csv_bytes(lone) == _pandas_writes(lone) == b'\xef\xbb\xbfx\n""\na\n""\n'
 

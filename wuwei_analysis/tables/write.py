@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +94,7 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
     return False
 
 
-_NEEDS_QUOTES = r'[,"\n]'  # what the csv module quotes with QUOTE_MINIMAL and '\n' line ends
-_FORMULA = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+QUOTED_CHARACTERS = (",", '"', "\n")  # what the csv module quotes (QUOTE_MINIMAL, '\n' line ends)
 
 
 def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
@@ -108,7 +107,7 @@ def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
         if text is None:
             return None
         cells.append(text)
-    if any(pc.any(pc.match_substring(text, "\r")).as_py() for text, _ in cells):
+    if any(_holds_carriage_return(text) for text, is_text in cells if is_text):
         return None
     return [_rendered(text, is_text) for text, is_text in cells]
 
@@ -116,15 +115,14 @@ def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
 def _column_text(column: pd.Series) -> tuple[pa.Array, bool] | None:
     """A column as Arrow text as pandas formats it (nulls for NaN), and whether it is text."""
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # numpy's shortest round-trip form, as pandas
-        values = column.to_numpy()
-        return pa.array(values.astype(str), pa.large_string(), mask=np.isnan(values)), False
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return _float_text(column.to_numpy(dtype=np.float64)), False
     if pd.api.types.is_integer_dtype(dtype):  # numpy or nullable integers: plain digits
         return pc.cast(_arrow(column), pa.large_string()), False
     if isinstance(dtype, pd.CategoricalDtype):
         if not pd.api.types.is_string_dtype(dtype.categories.dtype):
             return None
-        return pc.cast(_arrow(column).dictionary_decode(), pa.large_string()), True
+        return _arrow(column), True  # rendered once per category, then spread over the rows
     if not pd.api.types.is_string_dtype(dtype):
         return None
     if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(column, skipna=True) not in (
@@ -141,13 +139,40 @@ def _arrow(column: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def _holds_carriage_return(text: pa.Array) -> bool:
+    values = text.dictionary if isinstance(text.type, pa.DictionaryType) else text
+    return bool(pc.any(pc.match_substring(values, "\r")).as_py())
+
+
+def _float_text(values: np.ndarray) -> pa.Array:
+    """Floats as pandas writes them (numpy's ``str``: ``1437.0``, ``0.1``, ``1e-05``), NaN as null.
+
+    Arrow's cast gives the same shortest digits but writes ``1437`` and chooses exponents
+    differently: whole numbers get their ``.0``, and the few values where the two may differ
+    (an exponent, very large or small, infinite) are formatted by numpy.
+    """
+    text = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+    exponent = pc.fill_null(pc.match_substring(text, "e"), False).to_numpy(zero_copy_only=False)
+    whole = pc.invert(pc.match_substring(text, "."))
+    text = pc.if_else(whole, pc.binary_join_element_wise(text, _text(".0"), _text("")), text)
+    size = np.abs(values)
+    odd = exponent | (size >= 1e13) | ((size < 1e-4) & (values != 0)) | np.isinf(values)
+    if odd.any():
+        text = pc.replace_with_mask(text, pa.array(odd), pa.array(values[odd].astype(str), pa.large_string()))
+    return text
+
+
 def _rendered(text: pa.Array, is_text: bool) -> pa.Array:
-    """Cells neutralised (text only), quoted where the csv module quotes them, nulls empty."""
+    """Cells neutralised (text only), quoted where the csv module quotes them, nulls empty; a
+    categorical column's categories are rendered once and spread over the rows."""
+    if isinstance(text.type, pa.DictionaryType):
+        categories = _rendered(pc.cast(text.dictionary, pa.large_string()), is_text)
+        return pc.fill_null(pc.take(categories, text.indices), "")
     if is_text:
-        formula = pc.match_substring_regex(text, _FORMULA)
+        formula = functools.reduce(pc.or_, (pc.starts_with(text, start) for start in FORMULA_STARTS))
         if pc.any(formula).as_py():
             text = pc.if_else(formula, pc.binary_join_element_wise(_text("'"), text, _text("")), text)
-        quoted = pc.match_substring_regex(text, _NEEDS_QUOTES)
+        quoted = functools.reduce(pc.or_, (pc.match_substring(text, char) for char in QUOTED_CHARACTERS))
         if pc.any(quoted).as_py():
             escaped = pc.replace_substring(text, '"', '""')
             text = pc.if_else(
