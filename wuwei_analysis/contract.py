@@ -228,9 +228,10 @@ def with_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     types = {name: dtype for name, dtype in dtypes(table).items() if name in frame.columns}
     for name, dtype in types.items():
         if isinstance(dtype, pd.CategoricalDtype) and not isinstance(frame[name].dtype, pd.CategoricalDtype):
-            values = frame[name].dropna().unique()
-            unknown = sorted(set(map(str, values)) - set(dtype.categories))
-            if unknown:
+            column = frame[name]
+            lost = ~column.isin(dtype.categories) & column.notna()
+            if lost.any():
+                unknown = sorted(set(map(str, column[lost])))
                 file = VOCABULARIES[name][0]
                 raise ValueError(f"column {name!r} holds values not in data/reference/{file}: {unknown}")
     return frame.astype(types)

@@ -61,7 +61,9 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
         return UTF8_BOM + _pandas_csv(df).encode("utf-8")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(df.columns)
-    return UTF8_BOM + header.getvalue().encode("utf-8") + _joined(cells, len(df))
+    lines = _lines(cells) if len(df) else pa.array([], pa.large_string())
+    del cells  # the rows are joined: the cells' memory goes back before the bytes are made
+    return b"".join((UTF8_BOM, header.getvalue().encode("utf-8"), _values_view(lines)))
 
 
 def _pandas_csv(df: pd.DataFrame) -> str:
@@ -181,15 +183,12 @@ def _rendered(text: pa.Array, is_text: bool) -> pa.Array:
     return pc.fill_null(text, "")
 
 
-def _joined(cells: list[pa.Array], rows: int) -> bytes:
-    """The rows of ``cells``, cells joined by ',' and each row ended by '\n', as UTF-8 bytes."""
-    if rows == 0:
-        return b""
+def _lines(cells: list[pa.Array]) -> pa.Array:
+    """Each row's cells joined by ',' and ended by '\n'."""
     if len(cells) == 1:  # the csv module writes a lone empty cell as "" (a blank line is no row)
         cells = [pc.if_else(pc.equal(cells[0], ""), _text('""'), cells[0])]
-    lines = pc.binary_join_element_wise(*cells, _text(",")) if len(cells) > 1 else cells[0]
-    lines = pc.binary_join_element_wise(lines, _text(""), _text("\n"))  # the row, then '\n', then ''
-    return _values_bytes(lines)
+    cells[-1] = pc.binary_join_element_wise(cells[-1], _text(""), _text("\n"))  # the cell, '\n', ''
+    return pc.binary_join_element_wise(*cells, _text(",")) if len(cells) > 1 else cells[0]
 
 
 def _text(value: str) -> pa.Scalar:
@@ -197,12 +196,14 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
-def _values_bytes(strings: pa.Array) -> bytes:
-    """The values of a large string array run together: its data buffer between the first and
-    last offsets (no copy per value)."""
+def _values_view(strings: pa.Array) -> memoryview:
+    """The values of a large string array run together: a view of its data buffer between the first
+    and last offsets (no copy)."""
+    if len(strings) == 0:
+        return memoryview(b"")
     offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
     first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
-    return strings.buffers()[2].to_pybytes()[first:last]
+    return memoryview(strings.buffers()[2])[first:last]
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
