@@ -13,7 +13,6 @@ this one accepts; the slow reader then finds and words the problems of the other
 from __future__ import annotations
 
 import csv
-import io
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -23,9 +22,11 @@ QUOTE = '"'
 SLOW_CHARACTERS = ("\x00", "\ufeff")
 
 
-def read_columns(text: str, delimiter: str) -> tuple[list[str], list[pa.Array]] | None:
+def read_columns(
+    text: str, delimiter: str, utf8: bytes | None = None
+) -> tuple[list[str], list[pa.Array]] | None:
     """The header cells and the data columns (Arrow text, as written) of ``text``; None if the slow
-    reader must read it."""
+    reader must read it. ``utf8``: the file's bytes when they are ``text`` in UTF-8 (no re-encoding)."""
     if not text or any(char in text for char in SLOW_CHARACTERS):
         return None
     if text.count("\r") != text.count("\r\n"):  # a bare CR ends a line for the csv module only
@@ -34,7 +35,7 @@ def read_columns(text: str, delimiter: str) -> tuple[list[str], list[pa.Array]] 
     header = _first_line_cells(text, delimiter)
     if header is None or len(header) == 0 or lines < 2:
         return None
-    table = _arrow_table(text, delimiter, len(header))
+    table = _arrow_table(utf8 if utf8 is not None else text.encode("utf-8"), delimiter, len(header))
     if table is None or table.num_rows != lines:  # blank lines, or a quoted cell over several lines
         return None
     columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
@@ -57,12 +58,12 @@ def _first_line_cells(text: str, delimiter: str) -> list[str] | None:
         return None
 
 
-def _arrow_table(text: str, delimiter: str, width: int) -> pa.Table | None:
+def _arrow_table(data: bytes | memoryview, delimiter: str, width: int) -> pa.Table | None:
     """Every cell as text, nothing read as missing; None when Arrow cannot read it as one table."""
     names = [f"c{i}" for i in range(width)]
     try:
         return pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False

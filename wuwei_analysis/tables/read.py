@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from wuwei_analysis.errors import Problem, relative_name
 from wuwei_analysis.tables import arrow_csv
 from wuwei_analysis.tables.encoding import (
+    UTF8_BOM,
     BadBytes,
     decode_reporting,
     likely_encoding,
@@ -139,13 +140,15 @@ def _read_delimited(path: Path, fast: bool = True) -> RawTable:
     data = path.read_bytes()
     encoding = likely_encoding(data)
     text, bad_bytes = decode_reporting(data, encoding)
-    del data
     delimiter = _detect_delimiter(path.suffix.lower(), text)
     if fast and not bad_bytes:
-        found = arrow_csv.read_columns(text, delimiter)
+        utf8 = memoryview(data)[len(UTF8_BOM) if encoding == "utf-8-sig" else 0 :]
+        found = arrow_csv.read_columns(text, delimiter, utf8 if encoding in ("utf-8", "utf-8-sig") else None)
+        del utf8
         table = _arrow_table(path, encoding, *found) if found else None
         if table is not None:
             return table
+    del data  # the slow reader holds millions of small strings: the bytes go first
     with _gc_paused():
         records, problems = _parse_delimited(text, delimiter, relative_name(path))
         return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
