@@ -208,6 +208,8 @@ def _misfit_words(frame: pd.DataFrame, counter: pd.Series, unit: pd.Series) -> l
         word in known[unit_id].counters or aliases.get(reference.lookup_key(word)) == unit_id
         for word, unit_id in zip(distinct["counter"], distinct["unit"], strict=True)
     ]
+    if all(fits):  # the usual case: no join of every row
+        return []
     misfits = pairs.reset_index().merge(distinct[[not f for f in fits]], on=["counter", "unit"])
     rows = frame.loc[misfits["index"]]
     return [
