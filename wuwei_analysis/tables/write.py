@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
 from pathlib import Path
@@ -96,7 +95,9 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
     return False
 
 
-QUOTED_CHARACTERS = (",", '"', "\n")  # what the csv module quotes (QUOTE_MINIMAL, '\n' line ends)
+# What the csv module quotes (QUOTE_MINIMAL, '\n' line ends), and '\r', which it leaves bare.
+SPECIAL_CHARACTERS = '[,"\n\r]'
+FORMULA_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.large_binary())
 
 
 def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
@@ -106,12 +107,11 @@ def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
     cells = []
     for position in range(df.shape[1]):
         text = _column_text(df.iloc[:, position])
-        if text is None:
+        rendered = None if text is None else _rendered(*text)
+        if rendered is None:
             return None
-        cells.append(text)
-    if any(_holds_carriage_return(text) for text, is_text in cells if is_text):
-        return None
-    return [_rendered(text, is_text) for text, is_text in cells]
+        cells.append(rendered)
+    return cells
 
 
 def _column_text(column: pd.Series) -> tuple[pa.Array, bool] | None:
@@ -141,11 +141,6 @@ def _arrow(column: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _holds_carriage_return(text: pa.Array) -> bool:
-    values = text.dictionary if isinstance(text.type, pa.DictionaryType) else text
-    return bool(pc.any(pc.match_substring(values, "\r")).as_py())
-
-
 def _float_text(values: np.ndarray) -> pa.Array:
     """Floats as pandas writes them (numpy's ``str``: ``1437.0``, ``0.1``, ``1e-05``), NaN as null.
 
@@ -164,21 +159,25 @@ def _float_text(values: np.ndarray) -> pa.Array:
     return text
 
 
-def _rendered(text: pa.Array, is_text: bool) -> pa.Array:
-    """Cells neutralised (text only), quoted where the csv module quotes them, nulls empty; a
-    categorical column's categories are rendered once and spread over the rows."""
+def _rendered(text: pa.Array, is_text: bool) -> pa.Array | None:
+    """Cells neutralised (text only), quoted where the csv module quotes them, nulls empty; None for
+    a '\r' in a cell (pandas writes that table). A categorical column's categories are rendered once
+    and spread over the rows."""
     if isinstance(text.type, pa.DictionaryType):
         categories = _rendered(pc.cast(text.dictionary, pa.large_string()), is_text)
-        return pc.fill_null(pc.take(categories, text.indices), "")
+        return None if categories is None else pc.fill_null(pc.take(categories, text.indices), "")
     if is_text:
-        formula = functools.reduce(pc.or_, (pc.starts_with(text, start) for start in FORMULA_STARTS))
+        first = pc.binary_slice(text.cast(pa.large_binary()), 0, 1)  # the first byte: one ASCII sign
+        formula = pc.is_in(first, value_set=FORMULA_BYTES)
         if pc.any(formula).as_py():
             text = pc.if_else(formula, pc.binary_join_element_wise(_text("'"), text, _text("")), text)
-        quoted = functools.reduce(pc.or_, (pc.match_substring(text, char) for char in QUOTED_CHARACTERS))
-        if pc.any(quoted).as_py():
+        special = pc.match_substring_regex(text, SPECIAL_CHARACTERS)  # one pass; such cells are rare
+        if pc.any(special).as_py():
+            if pc.any(pc.match_substring(pc.filter(text, special), "\r")).as_py():
+                return None
             escaped = pc.replace_substring(text, '"', '""')
             text = pc.if_else(
-                quoted, pc.binary_join_element_wise(_text('"'), escaped, _text('"'), _text("")), text
+                special, pc.binary_join_element_wise(_text('"'), escaped, _text('"'), _text("")), text
             )
     return pc.fill_null(text, "")
 
