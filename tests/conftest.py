@@ -25,6 +25,7 @@ import processed_fixture as pf
 import pytest
 
 from wuwei_analysis import config
+from wuwei_analysis.build import watchdog
 
 SOURCE_ARTICLE = config.SOURCES_DIR / pf.SOURCE_FILE
 
@@ -80,27 +81,19 @@ PROJECT_MARKERS = (
 
 def project_processes() -> set[int]:
     """Live (not zombie) processes of the project started by this test session (not this one)."""
-    session = f"{SESSION_ENV}={os.environ[SESSION_ENV]}".encode()
     found = set()
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
+    for pid in watchdog.processes_with(SESSION_ENV, os.environ[SESSION_ENV]):
         try:
-            with open(f"/proc/{name}/stat", "rb") as handle:
-                if handle.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                    continue
-            with open(f"/proc/{name}/environ", "rb") as handle:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
                 environ = handle.read().split(b"\0")
-            with open(f"/proc/{name}/cmdline", "rb") as handle:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
                 cmdline = handle.read()
-        except (OSError, IndexError):
+        except OSError:  # gone meanwhile
             continue
         if any(tool in cmdline for tool in BROWSER_TOOLS):
             continue  # the browser tests' one browser lives for the module, by design
-        if session in environ and any(
-            marker in cmdline or any(v.startswith(marker) for v in environ) for marker in PROJECT_MARKERS
-        ):
-            found.add(int(name))
+        if any(marker in cmdline or any(v.startswith(marker) for v in environ) for marker in PROJECT_MARKERS):
+            found.add(pid)
     return found
 
 

@@ -72,5 +72,7 @@ def execute_all(plan: list[Run], workers: int) -> dict[str, Run]:
     context = multiprocessing.get_context("spawn")
     # Under a watchdog, as a build is: the pool's workers and the resource tracker it starts end
     # with the block, so no test leaves them running (conftest checks).
-    with watchdog.watched(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return {run.key: run for run in pool.map(execute, plan)}
+    with watchdog.watched():
+        watchdog.fresh_resource_tracker()  # tagged, so it ends with the block too
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return {run.key: run for run in pool.map(execute, plan)}

@@ -401,13 +401,16 @@ def test_a_failing_notebook_keeps_the_previous_report_and_exits_non_zero(ws):
     assert ws.manifest()["status"] == "ok"
 
 
-def test_cell_timeouts_and_kernel_deaths_are_isolated_failures(ws):
+@pytest.mark.parametrize("fresh", [False, True], ids=["warm", "fresh"])
+def test_cell_timeouts_and_kernel_deaths_are_isolated_failures(ws, fresh):
+    """``dies`` kills its kernel before any import: with the 2 s limit on every cell, a pandas
+    import slowed past 2 s on a loaded machine once timed out first (no "kernel died" line)."""
     previous = {
         lang: (ws.reports / "en" / SLICE / f"{lang}.html").read_bytes() for lang in ("health", "urban")
     }
     ws.use("health", "sleeps")
     ws.use("urban", "dies")
-    status, log = ws.build(langs=("en",), timeout=2)
+    status, log = ws.build(langs=("en",), timeout=2, fresh_kernels=fresh)
     assert status == errors.EXIT_FAILED, log
     assert decisions(log) == {"health/en": "FAIL", "urban/en": "FAIL", "summary/en": "skip"}
     assert re.search(

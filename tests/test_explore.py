@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 import matplotlib as mpl
+import pandas as pd
 import pytest
 import seaborn as sns
 
-from wuwei_analysis.report import chart_style, fonts, html, page, summary
+from wuwei_analysis.report import chart_style, explore, fonts, html, page, summary
 
 
 def _snapshot() -> dict:
@@ -32,6 +33,8 @@ def test_setup_and_drawing_keep_the_analysts_own_settings(bundled_processed, rep
         summary.save_headlines(
             summary.setup(lang="en", processed_dir=str(bundled_processed), reports_dir=str(reports_dir))
         )
+        indicators = explore.load(str(bundled_processed))
+        explore.chart(indicators, explore.default_indicator(indicators))
         assert _snapshot() == before  # … and the analyst's settings are as they were
 
 
@@ -42,6 +45,19 @@ def test_charts_drawn_in_the_house_style_keep_their_font_when_shown_later(bundle
     assert title.get_fontfamily()[0] == ctx.font  # a named family, not rcParams' generic sans-serif
     data, metadata = chart._repr_mimebundle_()
     assert data["image/png"].startswith(b"\x89PNG") and metadata == {"image/png": {"alt": chart.description}}
+
+
+def test_the_explore_chart_names_its_one_year_instead_of_a_legend_over_the_bars(bundled_processed):
+    indicators = explore.load(str(bundled_processed))
+    one = explore.default_indicator(indicators)
+    ax = explore.chart(indicators, one, "en").axes[0]
+    year = int(indicators.loc[indicators["indicator_id"] == one, "year"].iloc[0])
+    assert ax.get_legend() is None and f"· {year} ·" in ax.get_title()
+    two = indicators[indicators["indicator_id"] == one].assign(year=year + 1, value=1.0)
+    ax = explore.chart(pd.concat([indicators, two]), one, "en").axes[0]
+    legend = ax.get_legend()
+    assert legend is not None and [t.get_text() for t in legend.get_texts()] == [str(year), str(year + 1)]
+    assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1  # beside the bars
 
 
 def test_a_bare_figure_shows_as_a_png_in_ipython(bundled_processed, reports_dir):
@@ -164,3 +180,11 @@ def test_the_explore_pivot_of_categorical_data_shows_what_there_is_and_warns_not
     assert [call.get("observed") for call in calls] == [True]
     assert sorted(table.index) == sorted(set(rows["region_zh"]))
     assert list(table.columns) == sorted(set(rows["year"]))
+
+
+def test_the_overview_names_things_in_the_notebooks_language_and_keeps_every_row(bundled_processed):
+    indicators = explore.load(str(bundled_processed))
+    view = explore.overview(indicators, "en")
+    assert {"name_en", "region_en", "period", "status"} <= set(view.columns)
+    assert not {"name_zh", "quote"} & set(view.columns)  # the quote stays in the frame, not the first look
+    assert len(view) == len(indicators)

@@ -3,7 +3,10 @@
 Each has the parameters cell of a real theme notebook. ``theme`` reads the processed indicators of
 its theme, shows a table and a chart, saves the chart under ``figures_dir(reports_dir, lang, region, year)`` and
 carries a link, an attachment and an SVG for the HTML checks; ``summary`` reads everything and
-``previous_dir``; the others fail in one way each.
+``previous_dir``; ``raises``, ``sleeps``, ``dies`` and ``no_parameters`` fail in one way each
+(``dies`` before its imports, so that a slow import cannot hit ``--timeout`` first).
+``leaves_state`` changes every kind of kernel state a warm kernel resets, and ``checks_state``
+fails when it sees any of it; both print the kernel's pid and how many notebooks it has run.
 """
 
 from __future__ import annotations
@@ -64,7 +67,67 @@ def parameters(source: str):
     return cell
 
 
-def theme_notebook(*failure_cells):
+# Printed by the warm-kernel fixtures: a counter kept on the sys module survives a reset, so it
+# counts the notebooks one kernel has run (1 in a fresh kernel); the connection file is removed
+# when the kernel is shut down properly (not when it is killed).
+KERNEL_RUNS = """import os
+import sys
+
+from ipykernel.connect import get_connection_file
+
+sys.wuwei_fixture_runs = getattr(sys, "wuwei_fixture_runs", 0) + 1
+print(f"kernel pid={os.getpid()} runs={sys.wuwei_fixture_runs} connection={get_connection_file()}")"""
+
+LEAVE_STATE = """import logging
+import warnings
+
+import matplotlib as mpl
+import pandas as pd
+import seaborn as sns
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+leaked_global = "set by an earlier notebook"
+sns.set_theme(style="dark", palette="bright")  # rcParams and seaborn's colour codes (b, g, r ...)
+mpl.rcParams["lines.linewidth"] = 9.5
+leaked_figure = plt.figure()
+set_matplotlib_formats("svg")
+pd.set_option("display.max_rows", 3)
+warnings.simplefilter("error")
+logging.basicConfig(level=logging.DEBUG)
+sys.path.insert(0, "/wuwei-fixture-leak")
+os.environ["WUWEI_FIXTURE_LEAK"] = "1"
+os.chdir("/")
+leaked_global"""
+
+CHECK_STATE = """import logging
+import warnings
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython import get_ipython
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+seen = {
+    "a global": "leaked_global" in globals() or "leaked_figure" in globals(),
+    "Out": bool(Out),
+    "rcParams": mpl.rcParams["lines.linewidth"] != 1.5 or mpl.rcParams["axes.facecolor"] != "white",
+    "colour codes": to_rgb("b") != (0.0, 0.0, 1.0),
+    "open figures": bool(plt.get_fignums()),
+    "figure formats": Figure in get_ipython().display_formatter.formatters["image/svg+xml"].type_printers,
+    "pandas options": pd.get_option("display.max_rows") != 60,
+    "warning filters": ("error", None, Warning, None, 0) in warnings.filters,
+    "logging": logging.getLogger().level != logging.WARNING,
+    "sys.path": "/wuwei-fixture-leak" in sys.path,
+    "environment": "WUWEI_FIXTURE_LEAK" in os.environ,
+    "working folder": not os.path.samefile(os.getcwd(), reports_dir),
+}
+assert not any(seen.values()), f"left by an earlier notebook: {[k for k, v in seen.items() if v]}"
+print("clean kernel state")"""
+
+
+def theme_notebook(*failure_cells, first=()):
     intro = new_markdown_cell(
         "# Fixture report\n\nFigures from [the source](https://example.org/source). ![dot](attachment:dot.png)"
     )
@@ -92,6 +155,7 @@ Markdown(f"**{len(rows)}** figures for {theme} in {lang}, region {region}, {year
     return notebook(
         parameters(THEME_PARAMETERS),
         intro,
+        *first,
         new_code_cell(LOAD),
         *failure_cells,
         new_code_cell(chart),
@@ -118,14 +182,22 @@ else:
     )
 
 
+def _with_last(nb, cell):
+    """``nb`` with ``cell`` at the end (a cell that leaves state must not break the notebook's own)."""
+    nb.cells.append(cell)
+    return nb
+
+
 def main() -> None:
     fixtures = {
         "theme": theme_notebook(),
         "summary": summary_notebook(),
         "raises": theme_notebook(new_code_cell("ratio = 1 / 0")),
         "sleeps": theme_notebook(new_code_cell("import time\n\ntime.sleep(120)")),
-        "dies": theme_notebook(new_code_cell("import os\n\nos._exit(1)")),
+        "dies": theme_notebook(first=[new_code_cell("import os\n\nos._exit(1)")]),
         "slow": theme_notebook(new_code_cell("import time\n\ntime.sleep(4)")),
+        "leaves_state": _with_last(theme_notebook(new_code_cell(KERNEL_RUNS)), new_code_cell(LEAVE_STATE)),
+        "checks_state": theme_notebook(new_code_cell(KERNEL_RUNS), new_code_cell(CHECK_STATE)),
         "no_parameters": notebook(new_code_cell('lang = "zh"'), new_code_cell("print(lang)")),
     }
     for name, nb in fixtures.items():

@@ -19,6 +19,8 @@ from wuwei_analysis import config, errors, reference
 from wuwei_analysis.build.folders import misplaced_outputs
 from wuwei_analysis.build.inputs import NotebookInfo
 
+KERNEL_RUNS = 25  # notebooks a worker's kernel runs before a fresh one starts (see build.kernel)
+
 ALL_THEMES = (*reference.theme_ids(), config.SUMMARY)
 
 # Parameters the build sets itself, per notebook; a user may not pass them with -p.
@@ -39,6 +41,8 @@ class BuildOptions:
     ``clean_fn(raw_dir, processed_dir)`` replaces the cleaner (tests pass a fake one);
     ``parameters`` are extra notebook parameters (``-p NAME VALUE``), which every selected
     notebook must declare; ``log`` receives the progress lines (default: ``sys.stderr``).
+    ``fresh_kernels`` starts a kernel per notebook instead of reusing one per worker;
+    ``kernel_runs`` is how many notebooks a reused kernel runs before a fresh one starts.
     """
 
     raw_dir: Path | str = config.RAW_DATA_DIR
@@ -56,6 +60,8 @@ class BuildOptions:
     clean: bool = True
     clean_fn: Callable[[Path, Path], Any] | None = None
     dry_run: bool = False
+    fresh_kernels: bool = False  # --fresh-kernels: a kernel per notebook (no warm kernels)
+    kernel_runs: int = KERNEL_RUNS
     log: TextIO | None = None
 
 
@@ -125,6 +131,12 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=("NAME", "VALUE"),
         help="extra notebook parameter, as with papermill -p (every selected notebook must declare it)",
     )
+    parser.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a fresh Jupyter kernel for every notebook (default: each worker reuses one kernel, "
+        f"reset between notebooks, and starts a fresh one after a failure or {KERNEL_RUNS} notebooks)",
+    )
     parser.add_argument("--no-clean", action="store_true", help="use the processed data as it is")
     parser.add_argument(
         "-n", "--dry-run", action="store_true", help="show what would run and why, and change nothing"
@@ -151,6 +163,7 @@ def options_from_args(ns: argparse.Namespace) -> BuildOptions:
         parameters=parameters,
         clean=not ns.no_clean,
         dry_run=ns.dry_run,
+        fresh_kernels=ns.fresh_kernels,
     )
 
 
@@ -217,6 +230,8 @@ def check_options(opts: BuildOptions) -> None:
         isinstance(opts.jobs, bool) or not isinstance(opts.jobs, int) or opts.jobs < 1
     ):
         problems.append(f"--jobs must be a whole number of at least 1, not {opts.jobs!r}")
+    if isinstance(opts.kernel_runs, bool) or not isinstance(opts.kernel_runs, int) or opts.kernel_runs < 1:
+        problems.append(f"kernel_runs must be a whole number of at least 1, not {opts.kernel_runs!r}")
     if (
         isinstance(opts.timeout, bool)
         or not isinstance(opts.timeout, (int, float))

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
+from wuwei_analysis.build import watchdog
 from wuwei_analysis.build.task import Result, Task, failed
 
 WORKER_DIED = "the worker process died"
@@ -49,7 +50,7 @@ class WorkerPool:
         except ValueError:  # no forkserver on this platform
             context = multiprocessing.get_context("spawn")
         else:
-            _fresh_resource_tracker()
+            watchdog.fresh_resource_tracker()
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -123,21 +124,6 @@ class WorkerPool:
             self.stop(wait=False)
             raise
         self.stop(wait=True)
-
-
-def _fresh_resource_tracker() -> None:
-    """Start the resource tracker, quietly replacing one the last build's watchdog killed.
-
-    The watchdog kills a build's forkserver and resource tracker when the build ends, so the next
-    build in the same process (the test suite runs many) starts both afresh, tagged with its own
-    id; multiprocessing warns "process died unexpectedly" when it relaunches the tracker.
-    """
-    import warnings
-    from multiprocessing import resource_tracker
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="resource_tracker: process died", category=UserWarning)
-        resource_tracker.ensure_running()
 
 
 # --- worker entry points (module-level so they pickle by reference; the heavy imports happen

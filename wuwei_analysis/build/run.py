@@ -400,6 +400,7 @@ def _build_record(options: BuildOptions, started: float, workers: int) -> dict[s
             "workers": workers,
             "timeout": options.timeout,
             "force": options.force,
+            "fresh_kernels": options.fresh_kernels,
         },
     }
 
@@ -434,6 +435,7 @@ def _task(job: Job, staging: Path, reports: Path, options: BuildOptions, snapsho
         html_context=context,
         folder=job.folder,
         built_at=built_at,
+        kernel_runs=0 if options.fresh_kernels else options.kernel_runs,
     )
 
 

@@ -35,6 +35,9 @@ class Task:
     built_at: str = ""
     start_timeout: float | None = None  # seconds for a kernel to answer; None: the worker's default
     folder: str = ""  # the report's folder under reports/ (``zh/620600/2025``); figures go under it
+    kernel_runs: int = (
+        0  # > 0: the worker's warm kernel, fresh after this many notebooks; 0: a kernel of its own
+    )
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,21 @@ def watched() -> Iterator[Watchdog]:
         dog.stop()
 
 
+def fresh_resource_tracker() -> None:
+    """Start the resource tracker, quietly replacing one the last watched block's watchdog killed.
+
+    The watchdog kills a build's forkserver and resource tracker when the build ends, so the next
+    build in the same process (the test suite runs many) starts both afresh, tagged with its own
+    id; multiprocessing warns "process died unexpectedly" when it relaunches the tracker.
+    """
+    import warnings
+    from multiprocessing import resource_tracker
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="resource_tracker: process died", category=UserWarning)
+        resource_tracker.ensure_running()
+
+
 def processes_with(name: str, value: str) -> list[int]:
     """Live processes (zombies excluded) whose environment holds ``name=value``, this one excluded."""
     needle = f"{name}={value}".encode()

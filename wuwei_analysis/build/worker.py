@@ -12,6 +12,11 @@ Failures handled here:
 - a cell runs past ``--timeout`` or the kernel dies (``os._exit``, out of memory): the notebook
   as far as it got is written with the same kind of banner;
 - the kernel fails to start (port race, slow start): retried, up to ``START_RETRIES`` times.
+
+With ``task.kernel_runs`` above 0 the notebook runs in the worker's warm kernel
+(:mod:`wuwei_analysis.build.kernel`), reset to a fresh kernel's state first; after any failure
+that kernel is shut down, so the next notebook gets a fresh one. At 0, papermill starts and
+stops a kernel for this notebook alone (``--fresh-kernels``).
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ from typing import Any
 import nbformat
 import papermill
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
+from papermill.log import logger as papermill_logger
 
 from wuwei_analysis.build import export as build_html
+from wuwei_analysis.build import kernel as warm_kernel
 from wuwei_analysis.build.portable import make_portable
 from wuwei_analysis.build.task import Result, Task, failed
 from wuwei_analysis.errors import OUTPUT_ERRNOS
@@ -78,6 +86,27 @@ class _KeepPartialEngine(NBClientEngine):
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()
         return nb_man.nb
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, **kw):
+        """papermill's nbclient run; given ``km`` (a warm kernel), run in it and leave it running."""
+        if km is None:
+            return super().execute_managed_notebook(nb_man, kernel_name, **kw)
+        kw.pop("input_path", None)
+        client = PapermillNotebookClient(
+            nb_man,
+            km=km,
+            kernel_name=kernel_name,
+            timeout=kw.pop("execution_timeout", None),
+            startup_timeout=kw.pop("start_timeout", START_TIMEOUT),
+            log=papermill_logger,
+            **kw,
+        )
+        try:
+            return client.execute()
+        finally:  # the kernel stays for the next notebook; this notebook's channels go
+            if client.kc is not None:
+                client.kc.stop_channels()
 
 
 papermill_engines.register(ENGINE_NAME, _KeepPartialEngine)
@@ -141,6 +170,7 @@ def _run(task: Task, attempts: _Attempts) -> Result:
     while True:
         attempts.count += 1
         try:
+            kernel = _kernel_for(task)
             nb = papermill.execute_notebook(
                 task.notebook,
                 str(ipynb),
@@ -152,15 +182,18 @@ def _run(task: Task, attempts: _Attempts) -> Result:
                 execution_timeout=whole_seconds(task.timeout),
                 start_timeout=task.start_timeout or START_TIMEOUT,
                 cwd=str(task_dir),
+                **kernel,
             )
             break
         except PapermillExecutionError as exc:
+            warm_kernel.discard()  # the next notebook gets a fresh kernel
             # papermill already wrote the notebook with its error banner.
             _relocate(ipynb, task)
             where = f" (cell In [{exc.exec_count}])" if exc.exec_count is not None else ""
             error = f"{exc.ename}: {_first_line(exc.evalue)}{where}"
             return Result(status="failed", kind="error", error=error, ipynb=str(ipynb))
         except Exception as exc:
+            warm_kernel.discard()
             partial = getattr(exc, "wuwei_notebook", None)
             if _never_started(partial) and attempts.count <= START_RETRIES and _retryable(exc):
                 time.sleep(0.5 * attempts.count)
@@ -183,6 +216,14 @@ def _run(task: Task, attempts: _Attempts) -> Result:
         if p.is_file() and not p.is_symlink()
     )
     return Result(status="ok", ipynb=str(ipynb), html=str(html_path), figures=tuple(figures))
+
+
+def _kernel_for(task: Task) -> dict[str, Any]:
+    """papermill's extra argument for the task's kernel: the worker's warm kernel, or none."""
+    if task.kernel_runs < 1:
+        return {}
+    timeout = task.start_timeout or START_TIMEOUT
+    return {"km": warm_kernel.ready(KERNEL_NAME, timeout, task.task_dir, task.kernel_runs)}
 
 
 def _never_started(nb) -> bool:

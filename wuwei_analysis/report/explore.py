@@ -16,18 +16,19 @@ from wuwei_analysis import config, reference
 from wuwei_analysis.report import chart_style
 from wuwei_analysis.report.context import load_processed
 
-# The columns worth seeing first; the rest (provenance) stay in the frame.
+# The columns worth seeing first (names in the notebook's language); the rest — the quote,
+# the source and other provenance — stay in the frame.
 OVERVIEW = [
     "theme",
     "indicator_id",
-    "name_zh",
-    "region_zh",
+    "name_{lang}",
+    "region_{lang}",
     "year",
     "value",
     "unit",
     "qualifier",
     "period",
-    "quote",
+    "status",
 ]
 
 
@@ -36,9 +37,10 @@ def load(processed_dir: Path | str = "") -> pd.DataFrame:
     return load_processed(Path(processed_dir) if processed_dir else config.PROCESSED_DATA_DIR).indicators
 
 
-def overview(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The tidy frame with the columns an analyst reads first."""
-    return indicators[[c for c in OVERVIEW if c in indicators]]
+def overview(indicators: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The tidy frame with the columns an analyst reads first, names in ``lang``; one row per figure."""
+    columns = [c.format(lang=lang) for c in OVERVIEW]
+    return indicators[[c for c in columns if c in indicators]]
 
 
 def default_indicator(indicators: pd.DataFrame) -> str:
@@ -69,21 +71,29 @@ def place_by_year(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh")
 
 
 def chart(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> Figure:
-    """A seaborn bar chart of one indicator by place, a colour per year; the title names its period(s)."""
-    chart_style.apply_style()
+    """A seaborn bar chart of one indicator by place, a colour per year; the title names its period(s).
+
+    Drawn in the house style (:func:`chart_style.house_style`), which leaves the analyst's own
+    matplotlib and seaborn settings as they were.
+    """
     rows = indicators[indicators["indicator_id"] == indicator_id].copy()
     rows["year"] = rows["year"].astype(str)
-    fig = Figure(figsize=(7, 1.4 + 0.5 * len(rows)))
-    ax = fig.add_subplot()
-    palette = chart_style.PALETTE[: rows["year"].nunique()]
-    sns.barplot(rows, y=f"region_{lang}", x="value", hue="year", ax=ax, palette=palette)
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%g", padding=3)
-    periods = sorted({reference.period_name(str(p), lang) for p in rows["period"]})
-    ax.set_title(f"{rows.iloc[0][f'name_{lang}']} · {' / '.join(periods)}")
-    ax.set_xlabel(str(rows.iloc[0][f"unit_{lang}"]))
-    ax.set_ylabel("")
-    fig.tight_layout()
+    years = rows["year"].nunique()
+    with chart_style.house_style():
+        fig = Figure(figsize=(7, 1.4 + 0.5 * len(rows)))
+        ax = fig.add_subplot()
+        palette = chart_style.PALETTE[:years]
+        sns.barplot(rows, y=f"region_{lang}", x="value", hue="year", ax=ax, palette=palette, legend=years > 1)
+        for container in ax.containers:
+            ax.bar_label(container, fmt="%g", padding=3)
+        if years > 1:  # beside the bars, never over them
+            sns.move_legend(ax, "upper left", bbox_to_anchor=(1, 1), frameon=False)
+        periods = sorted({reference.period_name(str(p), lang) for p in rows["period"]})
+        years_named = "" if years > 1 else f" · {rows.iloc[0]['year']}"
+        ax.set_title(f"{rows.iloc[0][f'name_{lang}']}{years_named} · {' / '.join(periods)}")
+        ax.set_xlabel(str(rows.iloc[0][f"unit_{lang}"]))
+        ax.set_ylabel("")
+        fig.tight_layout()
     return fig
 
 

@@ -14,7 +14,7 @@ import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import pandas as pd
 
@@ -40,8 +40,8 @@ Folder: TypeAlias = str | os.PathLike[str] | None  # "" or None: the default of 
 
 
 @dataclass(frozen=True)
-class Params:
-    """Validated notebook parameters.
+class Scope:
+    """What every report notebook is about: language, place, year and folders, validated.
 
     ``place_zh`` is set when the user named a place below county level (e.g.
     武威城区): the report then covers that place only. Otherwise the report
@@ -49,13 +49,19 @@ class Params:
     below county level that borrow the code.
     """
 
-    theme: str
-    lang: str
+    lang: Lang
     region_code: str
     place_zh: str | None
     year: int
     processed_dir: Path
     reports_dir: Path
+
+
+@dataclass(frozen=True)
+class Params(Scope):
+    """Validated parameters of a theme notebook: its :class:`Scope` and the theme."""
+
+    theme: str
 
 
 def parameter_error(
@@ -168,22 +174,20 @@ def validate_dir(name: str, value: object, default: Path, must_exist: bool) -> P
     return path
 
 
-def validate_params(
+def validate_scope(
     *,
-    theme: object,
     lang: object,
     region: object = config.DEFAULT_REGION,
     year: object = config.DEFAULT_YEAR,
     processed_dir: object = "",
     reports_dir: object = "",
     years: list[int] | None = None,
-) -> Params:
-    """Check every notebook parameter; return them normalised or raise ParameterError.
+) -> Scope:
+    """Check the parameters every report notebook shares; raise ParameterError (one line).
 
     ``years`` are the allowed years; by default those present in
     ``processed_dir/indicators.parquet``.
     """
-    theme_id = validate_theme(theme)
     lang_id = validate_lang(lang)
     place = validate_region(region)
     processed = validate_dir("processed_dir", processed_dir, config.PROCESSED_DATA_DIR, must_exist=True)
@@ -198,8 +202,7 @@ def validate_params(
     reports = validate_dir("reports_dir", reports_dir, config.SCRATCH_DIR, must_exist=False)
     year_value = validate_year(year, years if years is not None else available_years(processed))
     admin = place.level in reference.ADMIN_LEVELS
-    return Params(
-        theme=theme_id,
+    return Scope(
         lang=lang_id,
         region_code=place.region_code,
         place_zh=None if admin else place.region_zh,
@@ -209,20 +212,20 @@ def validate_params(
     )
 
 
+def validate_params(*, theme: object, lang: object, **scope: Any) -> Params:
+    """Check a theme notebook's parameters: the theme, then :func:`validate_scope`'s."""
+    theme_id = validate_theme(theme)
+    return Params(**vars(validate_scope(lang=lang, **scope)), theme=theme_id)
+
+
 @dataclass(frozen=True)
-class SummaryParams:
+class SummaryParams(Scope):
     """Validated parameters of the summary notebook (no theme: it covers them all).
 
     ``previous_dir`` is the folder of the previous build's processed data, or
     None when there is no earlier build to compare with.
     """
 
-    lang: str
-    region_code: str
-    place_zh: str | None
-    year: int
-    processed_dir: Path
-    reports_dir: Path
     previous_dir: Path | None
 
 
@@ -249,39 +252,9 @@ def validate_previous_dir(previous_dir: object) -> Path | None:
     return path
 
 
-def validate_summary_params(
-    *,
-    lang: object,
-    region: object = config.DEFAULT_REGION,
-    year: object = config.DEFAULT_YEAR,
-    processed_dir: object = "",
-    reports_dir: object = "",
-    previous_dir: object = "",
-    years: list[int] | None = None,
-) -> SummaryParams:
-    """Check the summary notebook's parameters as :func:`validate_params` checks a theme's.
-
-    Language, region, year and folders follow the theme notebooks' rules; ``previous_dir``
-    is checked by :func:`validate_previous_dir`. Raises ParameterError (one line).
-    """
-    shared = validate_params(
-        theme=reference.theme_ids()[0],  # the summary has no theme; any valid one lets the shared checks run
-        lang=lang,
-        region=region,
-        year=year,
-        processed_dir=processed_dir,
-        reports_dir=reports_dir,
-        years=years,
-    )
-    return SummaryParams(
-        lang=shared.lang,
-        region_code=shared.region_code,
-        place_zh=shared.place_zh,
-        year=shared.year,
-        processed_dir=shared.processed_dir,
-        reports_dir=shared.reports_dir,
-        previous_dir=validate_previous_dir(previous_dir),
-    )
+def validate_summary_params(*, previous_dir: object = "", **scope: Any) -> SummaryParams:
+    """Check the summary notebook's parameters: :func:`validate_scope`'s, then ``previous_dir``."""
+    return SummaryParams(**vars(validate_scope(**scope)), previous_dir=validate_previous_dir(previous_dir))
 
 
 def injected_names() -> set[str]:
