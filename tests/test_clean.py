@@ -353,10 +353,12 @@ def test_the_schema_refuses_words_outside_the_reference_vocabularies(bundled, co
 
 
 def test_the_schema_reads_its_vocabularies_from_the_reference_data(bundled, monkeypatch):
-    frame = _one_figure(bundled).assign(status="rumoured")
+    frame = _one_figure(bundled).astype({"status": str}).assign(status="rumoured")
+    with pytest.raises(ValueError, match="statuses.csv.*rumoured"):
+        contract.with_dtypes(frame, "indicators")
     statuses = {**reference.statuses(), "rumoured": {"name_zh": "传闻", "name_en": "rumoured"}}
     monkeypatch.setattr(reference, "statuses", lambda: statuses)
-    contract.schema("indicators").validate(frame)
+    contract.schema("indicators").validate(contract.with_dtypes(frame, "indicators"))
 
 
 def test_the_schema_refuses_a_repeated_key(bundled):
@@ -366,9 +368,100 @@ def test_the_schema_refuses_a_repeated_key(bundled):
 
 
 def test_schema_allows_every_qualifier_of_the_reference_table():
-    words = pd.DataFrame({"qualifier": sorted(reference.qualifiers())})
+    words = contract.with_dtypes(pd.DataFrame({"qualifier": sorted(reference.qualifiers())}), "indicators")
     assert {"at_least", "at_most"} <= set(words["qualifier"])
+    assert list(words["qualifier"].cat.categories) == list(reference.qualifiers())
     contract.schema("indicators").columns["qualifier"].validate(words)  # raises SchemaError on an unknown one
+
+
+# --- dtypes (issue 15): vocabularies categorical, year Int16, region_code text -------------------
+
+VOCABULARY_FILES = {"theme": "themes.csv", "unit": "units.csv", "qualifier": "qualifiers.csv",
+                    "status": "statuses.csv", "period": "periods.csv"}  # fmt: skip
+
+
+def _reference_ids(file: str) -> list[str]:
+    first = {"themes.csv": "theme_id", "units.csv": "unit_id", "statuses.csv": "status"}.get(
+        file, file.removesuffix("s.csv")
+    )
+    frame = pd.read_csv(config.REFERENCE_DIR / file, dtype=str, keep_default_na=False)
+    if file == "themes.csv":
+        frame = frame.sort_values("order", key=lambda s: s.astype(int), kind="stable")
+    return list(dict.fromkeys(frame[first]))
+
+
+@pytest.mark.parametrize("table", ["indicators", "measures", "sources"])
+def test_parquet_round_trip_keeps_the_contract_dtypes(bundled, table):
+    _, out = bundled
+    frame = pd.read_parquet(out / f"{table}.parquet")
+    assert frame["year"].dtype == "Int16"
+    if "region_code" in frame:
+        assert frame["region_code"].dtype == "str"
+    for column in ("theme", "unit", "qualifier", "status", "period"):
+        if column in frame:
+            dtype = frame[column].dtype
+            assert isinstance(dtype, pd.CategoricalDtype), column
+            # the whole vocabulary, from the reference file: not only the values this table holds
+            assert set(dtype.categories) >= set(_reference_ids(VOCABULARY_FILES[column])), column
+    assert dict(frame.dtypes) == contract.dtypes(table)
+
+
+def test_every_vocabulary_has_the_categories_of_its_reference_file():
+    for column, file in VOCABULARY_FILES.items():
+        categories = list(contract.dtypes("indicators")[column].categories)
+        expected = _reference_ids(file)
+        assert [c for c in categories if c in expected] == expected, column  # in file order
+        assert set(categories) - set(expected) <= {"exact", "range"}, column  # qualifiers the parser adds
+
+
+@pytest.mark.parametrize("table", ["indicators", "measures", "sources", "data_dictionary"])
+def test_csv_read_back_with_the_contract_dtypes_equals_the_parquet(bundled, table):
+    _, out = bundled
+    from_csv = contract.read_csv(out / f"{table}.csv")
+    pd.testing.assert_frame_equal(from_csv, pd.read_parquet(out / f"{table}.parquet"))
+    by_hand = pd.read_csv(out / f"{table}.csv", **contract.read_csv_options(table))
+    pd.testing.assert_frame_equal(by_hand, from_csv)
+    if table != "data_dictionary":
+        # what a reader without the mapping gets: the reason the mapping exists
+        plain = pd.read_csv(out / f"{table}.csv", encoding="utf-8-sig")
+        assert plain["year"].dtype == "int64"
+        assert "region_code" not in plain or plain["region_code"].dtype == "int64"
+
+
+def test_a_region_code_with_a_leading_zero_survives_the_csv(tmp_path):
+    frame = contract.with_dtypes(pd.DataFrame({"region_code": ["010100"], "year": [2025]}), "measures")
+    path = tmp_path / "measures.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    back = pd.read_csv(path, **contract.read_csv_options("measures"))
+    assert back["region_code"].tolist() == ["010100"] and back["year"].dtype == "Int16"
+
+
+def test_the_data_dictionary_states_every_columns_dtype(bundled):
+    _, out = bundled
+    dictionary = contract.read_csv(out / "data_dictionary.csv")
+    for kind, table in (
+        ("column", "indicators"),
+        ("measures_column", "measures"),
+        ("sources_column", "sources"),
+    ):
+        rows = dictionary[dictionary["kind"] == kind].set_index("name")
+        assert list(rows.index) == contract.column_names(table)
+        for name, dtype in contract.dtypes(table).items():
+            stated = rows.loc[name, "dtype"]
+            if isinstance(dtype, pd.CategoricalDtype):
+                assert stated == f"category (data/reference/{VOCABULARY_FILES[name]})"
+            else:
+                assert stated == str(dtype), name
+        assert rows["description"].str.len().gt(0).all(), table
+    assert set(dictionary.loc[dictionary["kind"] == "indicator", "dtype"]) == {""}
+    assert dictionary.loc[dictionary["name"] == "region_code", "dtype"].unique().tolist() == ["str"]
+    assert dictionary.loc[dictionary["name"] == "year", "dtype"].unique().tolist() == ["Int16"]
+
+
+def test_a_value_outside_a_vocabulary_is_refused_not_turned_into_a_blank():
+    frame = pd.DataFrame({"unit": ["persons", "furlongs"]})
+    with pytest.raises(ValueError, match=r"'unit'.*units.csv.*furlongs"):
+        contract.with_dtypes(frame, "indicators")
 
 
 # ---------------------------------------------------------------- quote_en (optional)

@@ -152,6 +152,36 @@ def test_inline_styles_use_only_what_jupyterlabs_sanitizer_keeps():
     } <= allowed_tags
 
 
+def test_the_explore_pivot_of_categorical_data_shows_what_there_is_and_warns_nothing(
+    bundled_processed, monkeypatch
+):
+    import warnings
+
+    import pandas as pd
+
+    from wuwei_analysis.report import explore
+
+    indicators = explore.load(bundled_processed)
+    assert isinstance(indicators["theme"].dtype, pd.CategoricalDtype)  # the contract's dtypes
+    # A region column as a categorical too, as an analyst may make it: unobserved places must not appear.
+    indicators = indicators.astype({"region_zh": "category", "region_en": "category"})
+    indicator_id = explore.default_indicator(indicators)
+    rows = indicators[indicators["indicator_id"] == indicator_id]
+    calls = []
+    pivot_table = pd.DataFrame.pivot_table
+    monkeypatch.setattr(
+        pd.DataFrame, "pivot_table", lambda self, *a, **kw: calls.append(kw) or pivot_table(self, *a, **kw)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a pandas FutureWarning (observed=) would be stderr in the notebook
+        table = explore.place_by_year(indicators, indicator_id)
+        explore.default_indicator(indicators)
+    # pandas 2.2 (the oldest allowed) warns when observed= is left to its default; pandas 3 does not
+    assert [call.get("observed") for call in calls] == [True]
+    assert sorted(table.index) == sorted(set(rows["region_zh"]))
+    assert list(table.columns) == sorted(set(rows["year"]))
+
+
 def test_the_overview_names_things_in_the_notebooks_language_and_keeps_every_row(bundled_processed):
     indicators = explore.load(str(bundled_processed))
     view = explore.overview(indicators, "en")

@@ -19,7 +19,8 @@ from wuwei_analysis.errors import Problem
 from wuwei_analysis.files import atomic_path, atomic_write_bytes, atomic_write_text, file_sha256, sha256_bytes
 from wuwei_analysis.tables.encoding import detect_encoding
 from wuwei_analysis.tables.read import RawTable, read_table
-from wuwei_analysis.tables.write import write_csv, write_json, write_parquet
+from wuwei_analysis.tables.write import csv_bytes as write_csv_bytes
+from wuwei_analysis.tables.write import neutralise_formula, write_csv, write_json, write_parquet
 
 CHINESE_CSV = "地区,年份,机构数\n凉州区,2023,73所\n民勤县,2024,约500\n"
 CHINESE_HEADER = ["地区", "年份", "机构数"]
@@ -239,7 +240,9 @@ def test_missing_value_markers_stay_strings(tmp_path: Path) -> None:
     assert table.ok
     assert cells(table) == [markers]
     assert all(type(value) is str for value in cells(table)[0])
-    assert all(pd.api.types.is_object_dtype(dtype) for dtype in table.rows.dtypes)
+    # text (pandas' str dtype when Arrow read it), never a number and never a missing value
+    assert all(pd.api.types.is_string_dtype(dtype) for dtype in table.rows.dtypes)
+    assert not table.rows.isna().any().any()
 
 
 def test_codes_and_exponents_stay_strings(tmp_path: Path) -> None:
@@ -467,11 +470,75 @@ def test_write_csv_then_read_table_round_trips(tmp_path_factory: pytest.TempPath
 
 def test_write_csv_quotes_cells_with_a_bare_carriage_return(tmp_path: Path) -> None:
     # csv.writer leaves "1\r1" unquoted when lines end in "\n"; that would split the row.
-    frame = pd.DataFrame({"a": ["1\r1", "x"], "n": [1, 2]})
+    frame = pd.DataFrame({"a": ["1\r1", "x"], "n": [1, 2], "c": pd.Categorical(["y", "z\r"])})
     write_csv(frame, tmp_path / "t.csv")
     table = read_table(tmp_path / "t.csv")
     assert table.ok, table.problems
-    assert cells(table) == [["1\r1", "1"], ["x", "2"]]
+    assert cells(table) == [["1\r1", "1", "y"], ["x", "2", "z"]]  # "z\r" stripped as any edge space
+
+
+# The CSV writer builds cells with Arrow's string kernels; pandas' own writer is the oracle.
+
+
+def _pandas_writes(frame: pd.DataFrame) -> bytes:
+    """What pandas writes for ``frame`` (cells Excel would run already neutralised, one at a time)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(neutralise_formula)
+    return b"\xef\xbb\xbf" + frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def test_csv_bytes_are_what_pandas_writes_for_every_dtype_of_the_contract() -> None:
+    text = ["a,b", 'q"x', "n\nl", "=1+2", "", None, " sp ", "中文", "@x", "-3", "+"]
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(text, dtype="str"),
+            "objects": pd.Series(text, dtype=object),
+            "value": [1437.0, 0.1, -0.0, 1e16, 1e-05, float("nan"), 123456789.123, 2.5e-300, 1 / 3, 7.0, float("inf")],
+            "line": range(11),
+            "year": pd.array([2025] * 10 + [None], dtype="Int16"),
+            "theme": pd.Categorical(["x"] * 5 + [None] + ["=y"] * 5),
+        }
+    )  # fmt: skip
+    assert write_csv_bytes(frame) == _pandas_writes(frame)
+    assert write_csv_bytes(frame.head(0)) == _pandas_writes(frame.head(0))
+    rows = pd.concat([frame, frame]).iloc[3:17]  # a report's rows: Arrow text in chunks, sliced
+    assert write_csv_bytes(rows) == _pandas_writes(rows)
+    # Arrow and numpy choose exponents differently: the writer must give numpy's text for each
+    edges = [
+        1e15,
+        1e14,
+        99999999999999.9,
+        123456789012345.6,
+        5e-324,
+        1e-4,
+        9.9e-5,
+        9999999999999998.0,
+        -1e300,
+    ]
+    floats = pd.DataFrame({"value": edges + [-2.0, 0.0]})
+    assert write_csv_bytes(floats) == _pandas_writes(floats)
+    lone = pd.DataFrame({"x": ["", "a", ""]})  # a lone empty cell is written "" (else a blank line)
+    assert write_csv_bytes(lone) == _pandas_writes(lone) == b'\xef\xbb\xbfx\n""\na\n""\n'
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from(list('ab1,"\n=+-@\t武 ')), max_size=5),
+            st.floats(),
+            st.integers(-9, 10**6),
+        ),
+        max_size=6,
+    )
+)
+def test_csv_bytes_match_pandas_for_any_cells(rows) -> None:
+    frame = pd.DataFrame(rows, columns=["text", "value", "count"]).astype(
+        {"value": "float64", "count": "int64"}
+    )
+    assert write_csv_bytes(frame) == _pandas_writes(frame)
 
 
 def test_xlsx_whole_floats_have_no_float_artefacts(tmp_path: Path) -> None:
@@ -519,3 +586,74 @@ def test_a_quoted_cell_over_two_lines_keeps_the_line_numbers_of_the_rows_after_i
     table = read_table(write(tmp_path, "t.csv", 'a,b\n1,"x\ny"\n2,z\n\n3,w\n'))
     assert cells(table) == [["1", "x\ny"], ["2", "z"], ["3", "w"]]
     assert table.lines == [2, 4, 6]
+
+
+# ------------------------------------------------------------------------------------------------
+# Two readers, one result: Arrow for well-formed tables, the csv module for everything else
+# ------------------------------------------------------------------------------------------------
+
+
+def _both_readers(path: Path) -> tuple[RawTable, RawTable]:
+    from wuwei_analysis.tables.read import _read_delimited
+
+    return _read_delimited(path, fast=True), _read_delimited(path, fast=False)
+
+
+def _same_table(fast: RawTable, slow: RawTable) -> None:
+    assert fast.header == slow.header
+    assert fast.lines == slow.lines
+    assert fast.problems == slow.problems
+    assert fast.encoding == slow.encoding
+    assert cells(fast) == cells(slow)
+
+
+READER_CASES = {
+    "plain": "a,b,c\n1,2,3\n4,5,6\n",
+    "crlf": "a,b\r\n1,2\r\n3,4\r\n",
+    "no final newline": "a,b\n1,2\n3,4",
+    "quoted comma and quote": 'a,b\n"1,234","say ""hi"""\n x ,\u3000y\u00a0\n',
+    "quoted newline": 'a,b\n"x\ny",2\n3,4\n',
+    "blank line": "a,b\n1,2\n\n3,4\n",
+    "blank row of commas": "a,b\n1,2\n,\n3,4\n",
+    "ragged": "a,b\n1,2,3\n4\n",
+    "text after a closing quote": 'a,b\n"x"y,2\n',
+    "quote inside a cell": 'a,b\nx"y,2\n',
+    "unclosed quote": 'a,b\n"x,2\n',
+    "bare carriage return": "a,b\n1\r2,3\n",
+    "nul": "a,b\n1\x00,2\n",
+    "bom in a cell": "a,b\n1\ufeff,2\n",
+    "blank header name": "a,,c\n1,2,3\n",
+    "spacer column": "a,,c\n1,,3\n",
+    "repeated header": "a,a\n1,2\n",
+    "header only": "a,b\n",
+    "blank first line": "\na,b\n1,2\n",
+    "one column with a blank row": "a\n1\n\n2\n",
+    "quoted header": '"a,1",b\n1,2\n',
+    "tab": "a\tb\n1\t2\n",
+}
+
+
+@pytest.mark.parametrize("name", list(READER_CASES))
+def test_arrow_and_csv_module_read_every_table_the_same(tmp_path: Path, name: str) -> None:
+    suffix = ".tsv" if name == "tab" else ".csv"
+    path = write(tmp_path, f"t{suffix}", READER_CASES[name])
+    _same_table(*_both_readers(path))
+
+
+def test_arrow_reads_the_usual_table_and_leaves_the_odd_one_to_the_csv_module(tmp_path: Path) -> None:
+    from wuwei_analysis.tables import arrow_csv
+
+    assert arrow_csv.read_columns(READER_CASES["quoted comma and quote"], ",") is not None
+    for odd in ("quoted newline", "ragged", "text after a closing quote", "unclosed quote", "nul"):
+        assert arrow_csv.read_columns(READER_CASES[odd], ",") is None, odd
+
+
+_RAW_CHAR = st.sampled_from(list('ab1 ,"\n\r\t武\u3000'))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=_RAW_CHAR, min_size=1, max_size=40))
+def test_both_readers_agree_on_any_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    path = tmp_path_factory.mktemp("readers") / "t.csv"
+    path.write_bytes(("h1,h2\n" + text).encode("utf-8"))
+    _same_table(*_both_readers(path))

@@ -58,7 +58,11 @@ def _prepared(frame: pd.DataFrame, which: str) -> pd.DataFrame:
     for column in (*CARRIED, *DESCRIBED):
         if column not in frame:
             frame[column] = ""
-    frame = frame.astype({"region_code": str, "year": "int64", "value": "float64", "value_high": "float64"})
+    # Vocabularies as text: the previous build's table may have other categories, or none.
+    text = {c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    frame = frame.astype(
+        {**text, "region_code": str, "year": "int64", "value": "float64", "value_high": "float64"}
+    )
     _check_unique(frame, which)
     return frame[[*KEY, *COMPARED, *CARRIED, *DESCRIBED]]
 

@@ -65,6 +65,7 @@ class Context:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    """A processed table with the contract's dtypes (older or hand-made files are cast)."""
     if not path.is_file():
         raise DataError(
             [Problem(relative_name(path), rule="file is missing", hint="run `wuwei clean` first")]
@@ -75,11 +76,31 @@ def _read(path: Path) -> pd.DataFrame:
         raise DataError(
             [Problem(relative_name(path), column=c, rule="required column is missing") for c in missing]
         )
-    return frame
+    if "period" in frame.columns or path.stem != "indicators":
+        return _typed(frame, path)
+    # processed before periods were recorded: every figure is a year's
+    return _typed(frame.assign(period="year"), path)
+
+
+def _typed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    try:
+        return contract.with_dtypes(frame, path.stem)
+    except (ValueError, TypeError) as error:
+        raise DataError(
+            [
+                Problem(
+                    relative_name(path),
+                    rule="not the processed-data contract",
+                    value=str(error),
+                    hint="run `wuwei clean` again",
+                )
+            ]
+        ) from None
 
 
 def load_processed(processed_dir: Path | str) -> Processed:
-    """Read indicators, measures and sources (parquet) from a processed folder.
+    """Read indicators, measures and sources (parquet) from a processed folder, with the dtypes of
+    :mod:`wuwei_analysis.contract` (vocabularies categorical, ``year`` Int16, ``region_code`` text).
 
     A missing indicators or sources file, or a missing required column, raises
     :class:`~wuwei_analysis.errors.DataError` naming the file; measures are optional.
@@ -89,15 +110,11 @@ def load_processed(processed_dir: Path | str) -> Processed:
     measures = _read(folder / MEASURES_FILE) if (folder / MEASURES_FILE).exists() else None
     sources = _read(folder / SOURCES_FILE)
     if measures is None:
-        measures = pd.DataFrame(columns=list(contract.required_columns(MEASURES_FILE)))
-    indicators = indicators.astype({"region_code": str, "year": int, "value": float, "value_high": float})
-    if "period" not in indicators:  # processed before periods were recorded: every figure is a year's
-        indicators["period"] = "year"
+        columns = list(contract.required_columns(MEASURES_FILE))
+        measures = contract.with_dtypes(pd.DataFrame(columns=columns), "measures")
     for column in ("period_date", "period_start"):
         if column not in indicators:
             indicators[column] = ""
-    measures = measures.astype({"region_code": str})
-    sources = sources.astype({"source_id": str})
     return Processed(indicators, measures, sources)
 
 
@@ -149,7 +166,7 @@ def in_theme_order(indicators: pd.DataFrame) -> pd.DataFrame:
     rank = {theme: n for n, theme in enumerate(reference.themes())}
     parts = [
         commentary.in_report_order(rows, theme)
-        for theme, rows in sorted(indicators.groupby("theme", sort=False), key=lambda g: rank.get(g[0], len(rank)))
+        for theme, rows in sorted(indicators.groupby("theme", sort=False, observed=True), key=lambda g: rank.get(g[0], len(rank)))
     ]  # fmt: skip
     return pd.concat(parts).reset_index(drop=True)
 

@@ -45,7 +45,11 @@ def overview(indicators: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def default_indicator(indicators: pd.DataFrame) -> str:
     """The indicator with the most places and years (the first in file order on a tie)."""
-    counts = indicators.groupby("indicator_id", sort=False)[["region_zh", "year"]].nunique().sum(axis=1)
+    counts = (
+        indicators.groupby("indicator_id", sort=False, observed=True)[["region_zh", "year"]]
+        .nunique()
+        .sum(axis=1)
+    )
     return str(counts.idxmax())
 
 
@@ -59,7 +63,11 @@ def place_by_year(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh")
         raise KeyError(
             f"no figures for {indicator_id!r}; there are: {sorted(set(indicators['indicator_id']))}"
         )
-    return rows.pivot_table(index=f"region_{lang}", columns="year", values="value", aggfunc="first")
+    # observed=True: only the places and years there are (and no pandas FutureWarning when an
+    # analyst pivots by a categorical column such as theme or unit)
+    return rows.pivot_table(
+        index=f"region_{lang}", columns="year", values="value", aggfunc="first", observed=True
+    )
 
 
 def chart(indicators: pd.DataFrame, indicator_id: str, lang: str = "zh") -> Figure:

@@ -113,8 +113,8 @@ def resolve_region(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
 
 
 def resolve_year(frame: pd.DataFrame, today: date) -> tuple[pd.Series, list[Problem]]:
-    text = frame["year"].astype(str).str.strip()
-    year = pd.to_numeric(text.where(text.str.fullmatch(r"\d{4}"), None), errors="coerce")
+    text = lookup(frame["year"].astype(str), str.strip)
+    year = lookup(text, lambda t: int(t) if re.fullmatch(r"\d{4}", t) else np.nan).astype(float)
     problems = problems_where(
         frame, year.isna() & (text != ""), "year", "not a year", "write the year as four digits, e.g. 2025"
     )
@@ -145,6 +145,8 @@ def check_quote_en(frame: pd.DataFrame) -> list[Problem]:
     if "quote_en" not in frame:
         return []
     text = frame["quote_en"].fillna("").astype(str)
+    if not (text != "").any():  # the usual table: no translations
+        return []
     bad = text.str.contains(r"[\u3400-\u9fff]") | (text.str.len() > MAX_QUOTE_EN_CHARS)
     hint = f"our English translation of the quote, at most {MAX_QUOTE_EN_CHARS} characters, no Chinese"
     return problems_where(frame, bad, "quote_en", "quote_en is not a short English translation", hint)
@@ -206,6 +208,8 @@ def _misfit_words(frame: pd.DataFrame, counter: pd.Series, unit: pd.Series) -> l
         word in known[unit_id].counters or aliases.get(reference.lookup_key(word)) == unit_id
         for word, unit_id in zip(distinct["counter"], distinct["unit"], strict=True)
     ]
+    if all(fits):  # the usual case: no join of every row
+        return []
     misfits = pairs.reset_index().merge(distinct[[not f for f in fits]], on=["counter", "unit"])
     rows = frame.loc[misfits["index"]]
     return [
@@ -343,8 +347,10 @@ def resolve_period(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
     """The period id of each row (``year`` when the column is blank or absent)."""
     if "period" not in frame:
         return pd.Series("year", index=frame.index), []
-    lookup = reference.period_lookup()
-    period = frame["period"].map(lambda p: lookup.get(reference.lookup_key(p), "") if p.strip() else "year")
+    periods = reference.period_lookup()
+    period = lookup(
+        frame["period"], lambda p: periods.get(reference.lookup_key(p), "") if p.strip() else "year"
+    )
     hint = "one of: " + ", ".join(reference.periods()) + " (data/reference/periods.csv), or blank for year"
     return period, problems_where(frame, period == "", "period", "unknown period", hint)
 

@@ -151,8 +151,8 @@ def _concat(tables: list[_Table]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- build tables
 
 
-def build_sources(tables: list[_Table]) -> tuple[pd.DataFrame, list[Problem]]:
-    """The sources table, checked for blanks and repeated ids."""
+def build_sources(tables: list[_Table], today: date) -> tuple[pd.DataFrame, list[Problem]]:
+    """The sources table, checked for blanks, repeated ids, years and dates."""
     frame = _concat(tables)
     if frame.empty:
         return pd.DataFrame(columns=contract.column_names("sources")), [
@@ -162,6 +162,7 @@ def build_sources(tables: list[_Table]) -> tuple[pd.DataFrame, list[Problem]]:
     repeated = frame["source_id"].duplicated(keep="first")
     problems += checks.problems_where(frame, repeated, "source_id", "source id used twice")
     problems += checks.check_source_dates(frame)
+    problems += checks.resolve_year(frame, today)[1]
     return frame[contract.column_names("sources")].reset_index(drop=True), problems
 
 
@@ -296,17 +297,11 @@ def build_measures(
     return result, problems
 
 
-def _sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Rows in report order, and one text dtype for every text column (stable files)."""
-    order = {t: i for i, t in enumerate(reference.themes())}
-    text = [c for c in frame.columns if c not in ("year", "value", "value_high", "source_line")]
-    frame = frame.astype({c: str for c in text})
-    return (
-        frame.assign(_order=frame["theme"].map(order))
-        .sort_values(["_order", *columns], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
+def _typed(frame: pd.DataFrame, table: str, order: list[str]) -> pd.DataFrame:
+    """The contract's dtypes, and rows in ``order`` (stable files). A theme sorts in report order:
+    its categories are in the order of themes.csv."""
+    frame = contract.with_dtypes(frame, table)
+    return frame.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- run
@@ -328,7 +323,7 @@ def _validate(paths: list[Path], today: date | None) -> tuple[CleanResult, list[
             [Problem("(raw data)", rule="no raw tables found", hint="expected *.csv or *.xlsx files")]
         )
     tables, problems = load_tables(paths)
-    sources, found = build_sources(tables["sources"])
+    sources, found = build_sources(tables["sources"], today)
     problems += found
     source_ids = set(sources["source_id"]) if tables["sources"] else None
     indicators, found = build_indicators(tables["figures"], source_ids, today)
@@ -340,9 +335,9 @@ def _validate(paths: list[Path], today: date | None) -> tuple[CleanResult, list[
     if problems:
         problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column, p.rule))
         return CleanResult(indicators, measures, sources), problems
-    indicators = _sort(indicators, ["indicator_id", "region_code", "region_zh", "year"])
-    measures = _sort(measures, ["region_code", "region_zh", "year", "name_zh"])
-    return CleanResult(indicators, measures, sources.sort_values("source_id").reset_index(drop=True)), []
+    indicators = _typed(indicators, "indicators", ["theme", *contract.INDICATOR_KEY])
+    measures = _typed(measures, "measures", ["theme", "region_code", "region_zh", "year", "name_zh"])
+    return CleanResult(indicators, measures, _typed(sources, "sources", ["source_id"])), []
 
 
 def _files_to_check(paths: list[Path]) -> tuple[list[Path], list[Problem]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import os
@@ -24,9 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from wuwei_analysis.errors import Problem, relative_name
+from wuwei_analysis.tables import arrow_csv
 from wuwei_analysis.tables.encoding import (
+    UTF8_BOM,
     BadBytes,
     decode_reporting,
     likely_encoding,
@@ -55,8 +60,9 @@ class RawTable:
     ----------
     path : the file read.
     header : column names, stripped of spaces, NBSP and BOM; same order as ``rows.columns``.
-    rows : one row per data row, every cell a Python ``str`` (dtype object), stripped of
-        surrounding whitespace, otherwise exactly as in the file ('NA', '' and '010' included).
+    rows : one row per data row, every cell a ``str`` (pandas' text dtype when Arrow read the
+        file, else object), stripped of surrounding whitespace, otherwise exactly as in the file
+        ('NA', '' and '010' included).
     lines : for each row of ``rows`` (positionally), the 1-based physical line where it starts
         in the file (multi-line quoted cells counted), or its sheet row number for a workbook.
     encoding : the detected text encoding, or ``"xlsx"`` for a workbook.
@@ -128,12 +134,21 @@ def _empty_table(path: Path, encoding: str, problems: list[Problem], sheet: str 
 # --- delimited text ----------------------------------------------------------------------------
 
 
-def _read_delimited(path: Path) -> RawTable:
-    """Read a CSV/TSV file with the ``csv`` module, keeping physical line numbers."""
+def _read_delimited(path: Path, fast: bool = True) -> RawTable:
+    """Read a CSV/TSV file, keeping physical line numbers: with Arrow when every record is one line
+    (:mod:`~wuwei_analysis.tables.arrow_csv`), else record by record with the ``csv`` module."""
     data = path.read_bytes()
     encoding = likely_encoding(data)
     text, bad_bytes = decode_reporting(data, encoding)
     delimiter = _detect_delimiter(path.suffix.lower(), text)
+    if fast and not bad_bytes:
+        utf8 = memoryview(data)[len(UTF8_BOM) if encoding == "utf-8-sig" else 0 :]
+        found = arrow_csv.read_columns(text, delimiter, utf8 if encoding in ("utf-8", "utf-8-sig") else None)
+        del utf8
+        table = _arrow_table(path, encoding, *found) if found else None
+        if table is not None:
+            return table
+    del data  # the slow reader holds millions of small strings: the bytes go first
     with _gc_paused():
         records, problems = _parse_delimited(text, delimiter, relative_name(path))
         return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
@@ -340,6 +355,25 @@ def _build_table(
     )
     rows.columns = header  # by position: a repeated name is reported, and kept
     return RawTable(path, header, rows, [record.start for record in data_records], encoding, problems, sheet)
+
+
+def _arrow_table(path: Path, encoding: str, fields: list[str], cells: list[pa.Array]) -> RawTable | None:
+    """The :class:`RawTable` of a table Arrow read (header on line 1, row ``i`` on line ``i + 2``), or
+    None when a blank row makes it one for the record-by-record reader."""
+    columns = [pc.utf8_trim(column, EDGE_CHARACTERS) for column in cells]
+    filled = [pc.not_equal(column, "") for column in columns]
+    if not pc.all(functools.reduce(pc.or_, filled)).as_py():  # a blank row: skipped, lines shift
+        return None
+    raw_header = [strip_cell(value) for value in fields]
+    keep = [i for i, title in enumerate(raw_header) if title or pc.any(filled[i]).as_py()]
+    header = [raw_header[i] for i in keep]
+    problems = header_problems(relative_name(path), 1, raw_header, keep)
+    rows = pd.DataFrame(
+        {position: pd.array(columns[i], dtype="str") for position, i in enumerate(keep)},
+        index=range(len(columns[0])),
+    )
+    rows.columns = header  # by position: a repeated name is reported, and kept
+    return RawTable(path, header, rows, list(range(2, len(rows) + 2)), encoding, problems)
 
 
 def _fit(values: list[str], width: int) -> list[str]:
