@@ -15,7 +15,7 @@ import processed_fixture as pf
 import pytest
 from markupsafe import Markup
 
-from wuwei_analysis import config, contract
+from wuwei_analysis import config, contract, reference
 from wuwei_analysis.errors import DataError
 from wuwei_analysis.report import commentary, context, html, page
 from wuwei_analysis.report.params import Params
@@ -182,7 +182,7 @@ def test_row_ids_must_match_the_rows():
 
 def test_sources_table_rows_are_the_targets_of_the_citation_anchors():
     sources = context.cited_sources(pf.sources(), {pf.SOURCE_ID: 1, "ghost": 2})
-    table = str(html.sources_table_html(sources, ("No.", "Title", "Authors", "Year", "Kind"), "none"))
+    table = str(html.sources_table_html(sources, ("No.", "Title", "Authors", "Year", "Kind"), "none", "en"))
     assert re.findall(r'<tr id="([^"]+)">', table) == [commentary.anchor(1), commentary.anchor(2)]
     assert f'href="#{commentary.anchor(1)}"' in str(commentary.cite([pf.SOURCE_ID], {pf.SOURCE_ID: 1}))
     cells = [unescape(c) for c in _cells(Markup(table))]
@@ -190,6 +190,8 @@ def test_sources_table_rows_are_the_targets_of_the_citation_anchors():
     assert cells[:5] == ["[1]", pf.SOURCE_TITLE, "金奉乾 包雨纯", "2025", "newspaper overview"]
     assert cells[5:] == ["[2]", "ghost", "", "", ""]  # unknown source: no "nan", no "2025.0" above
     assert pf.SOURCE_FILE not in table and "bd681d9d3e16" not in table
+    zh = str(html.sources_table_html(sources, ("编号", "标题", "作者", "年份", "类型"), "无", "zh"))
+    assert [unescape(c) for c in _cells(Markup(zh))][4] == reference.labels("zh")["page.kind.newspaper overview"]
 
 
 def test_no_sources_is_said_in_words():
