@@ -191,7 +191,9 @@ def test_sources_table_rows_are_the_targets_of_the_citation_anchors():
     assert cells[5:] == ["[2]", "ghost", "", "", ""]  # unknown source: no "nan", no "2025.0" above
     assert pf.SOURCE_FILE not in table and "bd681d9d3e16" not in table
     zh = str(html.sources_table_html(sources, ("编号", "标题", "作者", "年份", "类型"), "无", "zh"))
-    assert [unescape(c) for c in _cells(Markup(zh))][4] == reference.labels("zh")["page.kind.newspaper overview"]
+    assert [unescape(c) for c in _cells(Markup(zh))][4] == reference.labels("zh")[
+        "page.kind.newspaper overview"
+    ]
 
 
 def test_no_sources_is_said_in_words():

@@ -111,7 +111,7 @@ from matplotlib.figure import Figure
 
 seen = {
     "a global": "leaked_global" in globals() or "leaked_figure" in globals(),
-    "Out": bool(Out),
+    "Out": bool(Out),  # noqa: F821 (IPython's output history)
     "rcParams": mpl.rcParams["lines.linewidth"] != 1.5 or mpl.rcParams["axes.facecolor"] != "white",
     "colour codes": to_rgb("b") != (0.0, 0.0, 1.0),
     "open figures": bool(plt.get_fignums()),
