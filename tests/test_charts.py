@@ -342,3 +342,9 @@ def test_a_chart_shows_its_phone_drawing_beside_its_png():
     phone = base64.b64decode(data[chart_style.PHONE_MIME])
     width = struct.unpack(">I", phone[16:20])[0]
     assert phone.startswith(b"\x89PNG") and width == round(chart_style.PHONE.width_in * chart_style.PHONE.dpi)
+
+
+def test_a_panel_of_figures_the_article_counts_in_one_word_uses_that_word():
+    health = _charts("health", "zh")
+    units = [t for c in health for t in _texts(c.fig) if t.startswith("单位")]
+    assert "单位：家" in units and "单位：所" not in units  # 15家 and 109家 医疗机构, as written

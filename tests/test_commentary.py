@@ -10,7 +10,7 @@ import processed_fixture as pf
 import pytest
 
 from wuwei_analysis import config, reference
-from wuwei_analysis.report import commentary
+from wuwei_analysis.report import commentary, derived
 
 NAMES = {"zh": "武威市", "en": "Wuwei City"}
 
@@ -142,7 +142,7 @@ def test_calculated_figures_are_marked_with_their_inputs_and_not_cited(lang):
         else "3270人（计算值：848 + 985 + 1437）"
     )
     assert total in text
-    per = "15.5 institutions (calculated: 124 ÷ 8)" if lang == "en" else "15.5所（计算值：124 ÷ 8）"
+    per = "15.5 institutions (calculated: 124 ÷ 8)" if lang == "en" else "15.5家（计算值：124 ÷ 8）"
     assert per in text
     html = _build("health", lang)
     marks = re.findall(
@@ -157,7 +157,7 @@ def test_calculated_figures_are_marked_with_their_inputs_and_not_cited(lang):
     ("theme", "lang", "expected"),
     [
         ("education", "en", "about 5.7 children (calculated: 372 ÷ 65) per kindergarten"),
-        ("education", "zh", "平均每所约5.7人（计算值：372 ÷ 65）"),
+        ("education", "zh", "平均每所约5.7名（计算值：372 ÷ 65）"),
         ("urban", "en", "about 42.8 households (calculated: 9,964 ÷ 233) per building"),
         ("urban", "zh", "平均每栋约42.8户（计算值：9964 ÷ 233）"),
     ],
@@ -276,3 +276,27 @@ def test_source_numbers_and_cite():
     marker = str(commentary.cite(["b", "a"], numbers))
     assert marker.count("<a href=") == 2 and "#wuwei-source-1" in marker and "#wuwei-source-2" in marker
     assert str(commentary.cite(["<x>"], {"<x>": 1})).count("<x>") == 0  # the id is escaped in the title
+
+
+@pytest.mark.parametrize(
+    ("written", "counter"),
+    [
+        ("15家", "家"),
+        ("1000多名", "名"),
+        ("八项", "项"),
+        ("1000多", ""),
+        ("1.2万", ""),
+        ("70%", ""),
+        ("13.24", ""),
+    ],
+)
+def test_the_counter_word_is_read_from_the_value_as_written(written, counter):
+    assert derived.written_counter(written) == counter
+
+
+def test_a_calculated_figure_takes_its_inputs_shared_counter_word_else_the_units():
+    text = _text(_build("health", "zh"))
+    assert "合计124家（计算值：15 + 109）" in text  # 15家 + 109家: the article's 家, not the unit's 所
+    mixed = pf.indicators()
+    mixed.loc[mixed["indicator_id"] == "health_communities_county_institutions", "value_as_written"] = "15所"
+    assert "合计124所（计算值：15 + 109）" in _text(_build("health", "zh", indicators=mixed))

@@ -27,7 +27,7 @@ from wuwei_analysis.report.chart_style import (
     save_charts,
     save_figure,
 )
-from wuwei_analysis.report.commentary import format_calculated, format_value, unit_names
+from wuwei_analysis.report.commentary import format_calculated, format_value, shared_unit_zh, unit_names
 from wuwei_analysis.report.derived import Calculated, calculate
 
 __all__ = [  # Chart and saving are re-exported from chart_style for the notebooks' one import
@@ -70,6 +70,11 @@ def _unit_name(row: pd.Series, lang: str, own: bool = False) -> str:
         return row[column]
     unit = reference.units().get(str(row["unit"]))
     return (unit.name_zh if lang == "zh" else unit.name_en) if unit else str(row["unit"])
+
+
+def _shared_unit(rows: pd.DataFrame, lang: str) -> str:
+    """The word for a unit several figures share; in Chinese their own counter (家) when they agree."""
+    return shared_unit_zh(rows) if lang == "zh" else _unit_name(rows.iloc[0], lang)
 
 
 def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
@@ -192,9 +197,9 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[
                 highlight=None,
                 color=color,
             )
-            ax.set_title(reference.labels(lang)["chart.unit"] + _unit_name(group.iloc[0], lang),
+            ax.set_title(reference.labels(lang)["chart.unit"] + _shared_unit(group, lang),
                          fontsize=style.LABEL_SIZE, color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
-    return fig, [_unit_name(g.iloc[0], lang) for g in groups]
+    return fig, [_shared_unit(g, lang) for g in groups]
 
 
 def _roles(
@@ -226,7 +231,7 @@ def _roles(
         highlight=0,
         color=color,
     )
-    unit = _unit_name(rows.iloc[0], lang)
+    unit = _shared_unit(rows, lang)
     extra = ""
     if total is not None:
         words = reference.labels(lang)

@@ -11,7 +11,6 @@ places, descriptions) is inert HTML whatever it contains.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -21,7 +20,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from wuwei_analysis import catalogue, config, reference
-from wuwei_analysis.report.derived import Calculated, calculate
+from wuwei_analysis.report.derived import Calculated, calculate, written_counter
 
 STATUS_SHOWN = ("planned", "cumulative", "in_progress")
 _SINGULAR = {
@@ -81,11 +80,14 @@ def _counter_word(row: pd.Series | dict, unit_zh: str) -> str:
 
     Only the counter is taken from ``value_as_written``; the number stays in digits (八项 → 8项).
     """
-    written = str(row.get("value_as_written") or "").strip()
-    last = written[-1:] if written else ""
-    if len(unit_zh) == 1 and last and unicodedata.east_asian_width(last) == "W" and not last.isdigit():
-        return last if last not in "多余" else unit_zh
-    return unit_zh
+    counter = written_counter(str(row.get("value_as_written") or ""))
+    return counter if len(unit_zh) == 1 and counter else unit_zh
+
+
+def shared_unit_zh(rows: pd.DataFrame) -> str:
+    """The Chinese unit word of figures in one unit: their shared counter (家) if they have one."""
+    words = {_counter_word(row, unit_names(row)[0]) for _, row in rows.iterrows()}
+    return words.pop() if len(words) == 1 else unit_names(rows.iloc[0])[0]
 
 
 def _unit_en(unit_en: str, value: float) -> str:
@@ -146,7 +148,13 @@ def format_calculated(figure: Calculated, lang: str) -> str:
     value = round(figure.value, figure.decimals)
     if figure.unit == "percent":
         return f"{format_number(value, lang, decimals=figure.decimals)}%"
-    row = {"value": value, "qualifier": "exact", "unit": figure.unit, "indicator_id": figure.indicator_id}
+    row = {
+        "value": value,
+        "qualifier": "exact",
+        "unit": figure.unit,
+        "indicator_id": figure.indicator_id,
+        "value_as_written": figure.counter,
+    }  # its inputs' counter word (124家), as a figure's own
     return format_value(row, lang)
 
 
