@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from wuwei_analysis import catalogue, reference
 from wuwei_analysis.report import chart_style as style
+from wuwei_analysis.report import chart_words
 from wuwei_analysis.report.chart_style import (
     Chart,
     apply_style,
@@ -27,7 +28,8 @@ from wuwei_analysis.report.chart_style import (
     save_charts,
     save_figure,
 )
-from wuwei_analysis.report.commentary import format_calculated, format_value, shared_unit_zh, unit_names
+from wuwei_analysis.report.chart_words import source_line
+from wuwei_analysis.report.commentary import format_calculated, format_value
 from wuwei_analysis.report.derived import Calculated, calculate
 
 __all__ = [  # Chart and saving are re-exported from chart_style for the notebooks' one import
@@ -43,80 +45,10 @@ __all__ = [  # Chart and saving are re-exported from chart_style for the noteboo
 ]
 
 
-# ---------------------------------------------------------------- labels
-
-
-def _label(row: pd.Series, lang: str, region_zh: str) -> str:
-    name = str(row[f"name_{lang}"])
-    if str(row["region_zh"]) != region_zh:
-        place = str(row[f"region_{lang}"])
-        name = f"{name}（{place}）" if lang == "zh" else f"{name} ({place})"
-    period = str(row.get("period") or "year")
-    if period != "year":  # the time it covers, so that unlike figures are not read as alike
-        date = str(row.get("period_date") or row.get("period_start") or "")
-        words = reference.period_name(period, lang, date if date != "nan" else "")
-        name = f"{name}【{words}】" if lang == "zh" else f"{name} [{words}]"
-    return name
-
-
-def _unit_name(row: pd.Series, lang: str, own: bool = False) -> str:
-    """The unit's word; ``own``: the figure's own word from the catalogue (toddlers are "children",
-    not "persons"), for a card that states one figure; else the unit's, shared by several figures."""
-    if own:
-        unit_zh, unit_en = unit_names(row)
-        return unit_zh if lang == "zh" else unit_en
-    column = f"unit_{lang}"
-    if column in row and isinstance(row[column], str) and row[column]:
-        return row[column]
-    unit = reference.units().get(str(row["unit"]))
-    return (unit.name_zh if lang == "zh" else unit.name_en) if unit else str(row["unit"])
-
-
-def _shared_unit(rows: pd.DataFrame, lang: str) -> str:
-    """The word for a unit several figures share; in Chinese their own counter (家) when they agree."""
-    return shared_unit_zh(rows) if lang == "zh" else _unit_name(rows.iloc[0], lang)
-
-
-def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
-    """``来源：<title>（authors，year）`` / ``Source: <title> (authors, year)`` for these sources."""
-    parts = []
-    for source_id in dict.fromkeys(source_ids):
-        match = sources[sources["source_id"].astype(str) == source_id] if len(sources) else sources
-        if len(match):
-            row = match.iloc[0]
-            authors, year = str(row.get("authors", "")).strip(), str(row.get("year", "")).strip()
-            extra = (
-                "，".join(p for p in (authors, year) if p)
-                if lang == "zh"
-                else ", ".join(p for p in (authors, year) if p)
-            )
-            title = str(row["title"])
-            parts.append(
-                (f"《{title}》（{extra}）" if lang == "zh" else f"{title} ({extra})") if extra else title
-            )
-        else:
-            parts.append(source_id)
-    return reference.labels(lang)["chart.source"] + ("；" if lang == "zh" else "; ").join(parts)
-
-
 # ---------------------------------------------------------------- figure frame
 
 
-def _subtitle(lang: str, region: str, year: int, units: list[str], extra: str = "") -> str:
-    words = reference.label_group("chart", lang)
-    units = list(dict.fromkeys(units))
-    unit_text = words["unit"] + units[0] if len(units) == 1 else words["units"]
-    parts = [region, words["year"].format(year=year), unit_text] + ([extra] if extra else [])
-    return " · ".join(parts)
-
-
 # ---------------------------------------------------------------- chart kinds
-
-
-def _card_unit(row: pd.Series, lang: str) -> str:
-    if str(row["unit"]) in ("percent",):
-        return ""
-    return _unit_name(row, lang, own=True)
 
 
 def _card_chars(width_in: float, lang: str) -> int:
@@ -155,7 +87,9 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[
         for group in line:
             if len(group) == 1:
                 row = group.iloc[0]
-                labels[id(group)] = style.wrap(_label(row, lang, region_zh), lang, _card_chars(card_in, lang))
+                labels[id(group)] = style.wrap(
+                    chart_words.label(row, lang, region_zh), lang, _card_chars(card_in, lang)
+                )
     heights = [3.3 if any(len(g) > 1 for g in line) else 2.8 for line in lines]
     if now.name == "phone":  # a row of bars needs room per bar; a row of cards, room for its labels
         heights = [
@@ -183,7 +117,11 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[
                 row = group.iloc[0]
                 ax = fig.add_subplot(grid[0, i + 1])
                 style.card(
-                    ax, format_value(row, lang, unit=False), _card_unit(row, lang), labels[id(group)], color
+                    ax,
+                    format_value(row, lang, unit=False),
+                    chart_words.card_unit(row, lang),
+                    labels[id(group)],
+                    color,
                 )
                 continue
             inner = grid[0, i + 1].subgridspec(1, 2, width_ratios=[1, 1.5], wspace=0.02)
@@ -191,15 +129,15 @@ def _panels(rows: pd.DataFrame, lang: str, region_zh: str, color: str) -> tuple[
             chars = min(style.WRAP[lang], now.label_chars[lang])
             style.bars(
                 ax,
-                [style.wrap(_label(r, lang, region_zh), lang, chars) for _, r in group.iterrows()],
+                [style.wrap(chart_words.label(r, lang, region_zh), lang, chars) for _, r in group.iterrows()],
                 list(group["value"].astype(float)),
                 [format_value(r, lang, unit=False) for _, r in group.iterrows()],
                 highlight=None,
                 color=color,
             )
-            ax.set_title(reference.labels(lang)["chart.unit"] + _shared_unit(group, lang),
+            ax.set_title(reference.labels(lang)["chart.unit"] + chart_words.shared_unit(group, lang),
                          fontsize=style.LABEL_SIZE, color=style.MUTED, loc="left", parse_math=False)  # fmt: skip
-    return fig, [_shared_unit(g, lang) for g in groups]
+    return fig, [chart_words.shared_unit(g, lang) for g in groups]
 
 
 def _roles(
@@ -223,7 +161,7 @@ def _roles(
     style.bars(
         ax,
         [
-            style.wrap(_label(r, lang, region_zh), lang, style.frame().label_chars[lang])
+            style.wrap(chart_words.label(r, lang, region_zh), lang, style.frame().label_chars[lang])
             for _, r in rows.iterrows()
         ],
         list(rows["value"].astype(float)),
@@ -231,7 +169,7 @@ def _roles(
         highlight=0,
         color=color,
     )
-    unit = _shared_unit(rows, lang)
+    unit = chart_words.shared_unit(rows, lang)
     extra = ""
     if total is not None:
         words = reference.labels(lang)
@@ -261,9 +199,9 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str, color: str) ->
             chars = min(
                 style.WRAP[lang] + 3, _card_chars(ax.get_position().width * style.frame().width_in, lang)
             )
-            style.card(ax, format_value(row, lang, unit=False), _card_unit(row, lang),
-                  style.wrap(_label(row, lang, region_zh), lang, chars), color)  # fmt: skip
-            units.append(_unit_name(row, lang))
+            style.card(ax, format_value(row, lang, unit=False), chart_words.card_unit(row, lang),
+                  style.wrap(chart_words.label(row, lang, region_zh), lang, chars), color)  # fmt: skip
+            units.append(chart_words.unit_name(row, lang))
     if len(progress):
         row = progress.iloc[0]
         done = max(0.0, min(100.0, float(row["value"])))
@@ -274,7 +212,9 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str, color: str) ->
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.6, 0.6)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        ax.set_yticks([0], [style.wrap(_label(row, lang, region_zh), lang, style.frame().label_chars[lang])])
+        ax.set_yticks(
+            [0], [style.wrap(chart_words.label(row, lang, region_zh), lang, style.frame().label_chars[lang])]
+        )
         style.draw_text(ax, done / 2, 0, format_value(row, lang), ha="center", va="center", color="white",
               **style.strong(style.VALUE_SIZE + 1))  # fmt: skip
         ax.grid(axis="y", visible=False)
@@ -288,27 +228,15 @@ def _plan_progress(rows: pd.DataFrame, lang: str, region_zh: str, color: str) ->
 # ---------------------------------------------------------------- public API
 
 
-def _place(rows: pd.DataFrame, lang: str, region_zh: str, region_name: str) -> str:
-    """The place a chart's subtitle names: the figures' own when they all belong to one place."""
-    places = rows[list(dict.fromkeys(["region_zh", f"region_{lang}"]))].drop_duplicates()
-    if len(places) == 1 and str(places.iloc[0]["region_zh"]) != region_zh:
-        return str(places.iloc[0][f"region_{lang}"])
-    return region_name
-
-
-def describe(title: str, rows: pd.DataFrame, lang: str, region_zh: str) -> str:
-    """A chart in words for its alt text: the title, then each figure with its value."""
-    items = [f"{_label(r, lang, region_zh)} {format_value(r, lang)}" for _, r in rows.iterrows()]
-    return (f"{title}：" + "；".join(items) + "。") if lang == "zh" else f"{title}: " + "; ".join(items) + "."
-
-
 def _draw(
     kind: str, rows: pd.DataFrame, title: str, *, lang: str, region_zh: str, region_name: str,
     year: int, sources: pd.DataFrame, calculated: list[Calculated] | None = None, color: str = "",
 ) -> Figure:  # fmt: skip
     extra = ""
     color = color or style.PALETTE[0]
-    place = _place(rows, lang, region_zh, region_name)  # the subtitle names it, so labels need not
+    place = chart_words.chart_place(
+        rows, lang, region_zh, region_name
+    )  # the subtitle names it, so labels need not
     own = rows["region_zh"].astype(str).unique()
     region_zh = own[0] if len(own) == 1 else region_zh
     if kind == "roles" and rows["unit"].nunique() == 1:
@@ -317,8 +245,10 @@ def _draw(
         fig, units = _plan_progress(rows, lang, region_zh, color)
     else:
         fig, units = _panels(rows, lang, region_zh, color)
-    subtitle = _subtitle(lang, place, year, units, extra)
-    style.finish(fig, title, subtitle, source_line(list(rows["source_id"].astype(str)), sources, lang))
+    subtitle = chart_words.subtitle(lang, place, year, units, extra)
+    style.finish(
+        fig, title, subtitle, chart_words.source_line(list(rows["source_id"].astype(str)), sources, lang)
+    )
     return fig
 
 
@@ -358,7 +288,7 @@ def theme_charts(
         mine = [c for c in calculated.values() if known.indicators[c.indicator_id].chart == group.key]
         draw = partial(_draw, group.kind, rows, title, lang=lang, region_zh=region_zh, region_name=region_name,
                        year=year, sources=sources, calculated=mine, color=color)  # fmt: skip
-        alt = describe(title, rows, lang, region_zh)
+        alt = chart_words.describe(title, rows, lang, region_zh)
         charts.append(
             Chart(f"{theme}_{group.key}", title, draw(), tuple(rows["indicator_id"]), alt=alt, redraw=draw)
         )
@@ -367,7 +297,7 @@ def theme_charts(
         title = reference.labels(lang)["chart.other_title"]
         draw = partial(_draw, "panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
                        year=year, sources=sources, color=color)  # fmt: skip
-        alt = describe(title, rest, lang, region_zh)
+        alt = chart_words.describe(title, rest, lang, region_zh)
         charts.append(
             Chart(f"{theme}_other", title, draw(), tuple(rest["indicator_id"]), alt=alt, redraw=draw)
         )
@@ -405,7 +335,7 @@ def card_panels(
     )  # never wider than 2.4 in
     wrap = max(6, int(card_in * (13 if lang == "en" else 5.3)))  # characters per label line
     labels = [
-        [style.wrap(_label(row, lang, region_zh), lang, wrap) for _, row in rows.iterrows()]
+        [style.wrap(chart_words.label(row, lang, region_zh), lang, wrap) for _, row in rows.iterrows()]
         for _, rows in panels
     ]
     lines = max(label.count("\n") + 1 for panel in labels for label in panel)
@@ -425,11 +355,16 @@ def card_panels(
               **style.strong(style.LABEL_SIZE + 2))  # fmt: skip
         for i, (_, row) in enumerate(rows.iterrows()):
             ax = fig.add_axes((box.x0 + i * width, box.y0, width, box.height - band))
-            style.card(ax, format_value(row, lang, unit=False), _card_unit(row, lang), labels[n][i], color)
-            units.append(_unit_name(row, lang))
+            style.card(
+                ax, format_value(row, lang, unit=False), chart_words.card_unit(row, lang), labels[n][i], color
+            )
+            units.append(chart_words.unit_name(row, lang))
         all_rows.append(rows)
     source_ids = list(pd.concat(all_rows)["source_id"].astype(str))
     style.finish(
-        fig, title, _subtitle(lang, region_name, year, units), source_line(source_ids, sources, lang)
+        fig,
+        title,
+        chart_words.subtitle(lang, region_name, year, units),
+        chart_words.source_line(source_ids, sources, lang),
     )
     return fig
