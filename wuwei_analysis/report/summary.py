@@ -31,7 +31,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from wuwei_analysis import config, reference
-from wuwei_analysis.report import chart_style, commentary, download, html
+from wuwei_analysis.report import chart_style, chart_words, commentary, download, html
 from wuwei_analysis.report import charts as charts_module
 from wuwei_analysis.report import compare as compare_years
 from wuwei_analysis.report.changes import CHANGES, COMPARED, compare, load_previous
@@ -166,7 +166,7 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
     )
     ids = tuple(i for _, rows in panels for i in rows["indicator_id"])
     rows = pd.concat([rows for _, rows in panels])
-    alt = charts_module.describe(title, rows, ctx.lang, ctx.region.region_zh)
+    alt = chart_words.describe(title, rows, ctx.lang, ctx.region.region_zh)
     return charts_module.Chart(CHART_NAME, title, draw(), ids, alt=alt, redraw=draw)
 
 
