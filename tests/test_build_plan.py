@@ -222,3 +222,99 @@ def test_a_page_hashes_only_the_pages_its_navigation_links():
         ["zh", "620600", 2025, "health"],
         ["en", "620600", 2024, "health"],
     ]
+
+
+# --- what a page reads, and so what re-runs it (issue 14) ----------------------------------
+
+CITY, MINQIN, GULANG, TIANZHU = "620600", "620621", "620622", "620623"
+
+
+def _state(groups: dict[str, str]):
+    from wuwei_analysis.build.inputs import DataState
+
+    files = {"indicators.parquet": {"sha256": "all", "schema": "s", "themes": dict(groups)}}
+    return DataState(files=files, version="v")
+
+
+def _rerun(groups: dict[str, str], changed: str, pages: list[tuple[str, str, int]]) -> set:
+    """The pages (theme, region, year) whose data hash changes when group ``changed`` does."""
+    from wuwei_analysis.build.slices import Slice, slice_hash
+
+    before, after = _state(groups), _state({**groups, changed: "new"})
+    return {
+        (theme, region, year)
+        for theme, region, year in pages
+        if slice_hash(before, theme, Slice(region, year)) != slice_hash(after, theme, Slice(region, year))
+    }
+
+
+def test_a_changed_figure_reruns_exactly_the_pages_that_show_it():
+    groups = {
+        f"health|{MINQIN}|2025|hx": "a",
+        f"health|{MINQIN}|2026|hx": "b",
+        f"health|{GULANG}|2025|hx": "c",
+        f"health|{GULANG}|2026|hx": "d",
+        f"health|{TIANZHU}|2025|hz": "e",  # Tianzhu shows another indicator only
+        f"urban|{MINQIN}|2025|ux": "f",
+    }
+    pages = [
+        (theme, region, year)
+        for theme in ("health", "urban", config.SUMMARY)
+        for region in (CITY, MINQIN, GULANG, TIANZHU)
+        for year in (2025, 2026)
+    ]
+    rerun = _rerun(groups, f"health|{MINQIN}|2025|hx", pages)
+    assert rerun == {
+        ("health", MINQIN, 2025),  # shows it
+        ("health", MINQIN, 2026),  # the change since 2025
+        ("health", CITY, 2025),  # the city's report holds its counties' figures
+        ("health", CITY, 2026),
+        ("health", GULANG, 2025),  # ranks Minqin's figure beside its own
+        (config.SUMMARY, MINQIN, 2025),
+        (config.SUMMARY, MINQIN, 2026),  # since last year
+        (config.SUMMARY, CITY, 2025),
+        (config.SUMMARY, CITY, 2026),
+    }
+    # not: Tianzhu's health page (no such indicator to rank), Gulang's summary (a summary ranks
+    # no places), Gulang's 2026 page (another place, another year), any urban page
+
+
+def test_a_later_figure_reruns_an_earlier_page_only_when_it_draws_a_series():
+    groups = {f"health|{MINQIN}|2025|hx": "a", f"health|{MINQIN}|2026|hx": "b"}
+    pages = [("health", MINQIN, 2025), (config.SUMMARY, MINQIN, 2025), ("health", MINQIN, 2026)]
+    # 2025 is the first year: its page draws no series, so 2026's figure is not on it
+    assert _rerun(groups, f"health|{MINQIN}|2026|hx", pages) == {("health", MINQIN, 2026)}
+    # with a 2024 figure, the 2025 page draws the series 2024–2026, which holds 2026's figure
+    groups[f"health|{MINQIN}|2024|hx"] = "z"
+    assert _rerun(groups, f"health|{MINQIN}|2026|hx", pages) == {
+        ("health", MINQIN, 2025),
+        ("health", MINQIN, 2026),
+    }
+
+
+def test_a_page_compares_with_only_the_rows_its_slice_hash_reads():
+    import pandas as pd
+
+    from wuwei_analysis.report.page import compared_rows
+    from wuwei_analysis.report.params import Params
+
+    def row(indicator: str, code: str, place: str, year: int) -> dict:
+        return {
+            "theme": "health",
+            "indicator_id": indicator,
+            "region_code": code,
+            "region_zh": place,
+            "year": year,
+        }
+
+    ind = pd.DataFrame([
+        row("hx", MINQIN, "民勤县", 2025), row("hx", MINQIN, "民勤县", 2026), row("hx", GULANG, "古浪县", 2025),
+        row("hx", GULANG, "古浪县", 2024), row("hz", MINQIN, "民勤县", 2024), row("hx", MINQIN, "民勤县", 2023),
+    ])  # fmt: skip
+    params = Params("health", "en", MINQIN, None, 2025, Path("."), Path("."))
+    shown = ind[(ind["region_code"] == MINQIN) & (ind["year"] == 2025)]
+    got = compared_rows(ind, shown, params)
+    # Gulang in 2025 (ranking), Minqin 2023 (change) and 2026 (series); not Gulang 2024, not hz
+    assert sorted(zip(got["region_code"], got["year"], strict=True)) == [
+        (MINQIN, 2023), (MINQIN, 2025), (MINQIN, 2026), (GULANG, 2025)
+    ]  # fmt: skip
