@@ -131,15 +131,12 @@ def compared_rows(ind: pd.DataFrame, shown: pd.DataFrame, params: Params) -> pd.
     """
     rows = ind[(ind["theme"] == params.theme) & ind["indicator_id"].isin(shown["indicator_id"])]
     place = in_scope(rows, params.region_code, params.place_zh)
-    earlier = rows[place & (rows["year"] < params.year)]
-    pairs = set(zip(earlier["indicator_id"], earlier["region_zh"], strict=True))
-    has_earlier = pd.Series(
-        [pair in pairs for pair in zip(rows["indicator_id"], rows["region_zh"], strict=True)],
-        index=rows.index,
-        dtype=bool,
-    )
-    later = place & (rows["year"] > params.year) & has_earlier
-    return rows[(rows["year"] == params.year) | (place & (rows["year"] < params.year)) | later]
+    earlier = place & (rows["year"] < params.year)
+    series = (
+        rows["indicator_id"].astype(str) + "\x1f" + rows["region_zh"].astype(str)
+    )  # one place's indicator
+    later = place & (rows["year"] > params.year) & series.isin(set(series[earlier]))
+    return rows[(rows["year"] == params.year) | earlier | later]
 
 
 def years(processed_dir: Path | str) -> list[int]:
