@@ -318,3 +318,45 @@ def test_a_page_compares_with_only_the_rows_its_slice_hash_reads():
     assert sorted(zip(got["region_code"], got["year"], strict=True)) == [
         (MINQIN, 2023), (MINQIN, 2025), (MINQIN, 2026), (GULANG, 2025)
     ]  # fmt: skip
+
+
+def test_a_new_edition_reruns_only_the_summaries_whose_place_and_year_it_revised():
+    from wuwei_analysis.build.slices import Slice, place_hash
+
+    groups = {
+        f"health|{MINQIN}|2025|hx": "a",
+        f"health|{GULANG}|2025|hx": "b",
+        f"urban|{GULANG}|2024|ux": "c",
+    }
+    before, after = _state(groups), _state({**groups, f"health|{MINQIN}|2025|hx": "new"})
+    # the summary's table of revised figures compares its place and year's rows with the last
+    # edition's: they differ for Minqin and the city that holds it, not for Gulang
+    differs = {
+        (region, year)
+        for region in (CITY, MINQIN, GULANG)
+        for year in (2024, 2025)
+        if place_hash(before, Slice(region, year)) != place_hash(after, Slice(region, year))
+    }
+    assert differs == {(MINQIN, 2025), (CITY, 2025)}
+
+
+def test_the_previous_editions_data_is_read_once_and_then_from_the_manifest(tmp_path, monkeypatch):
+    from wuwei_analysis.build import inputs
+
+    folder = tmp_path / ".data" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "indicators.csv").write_text(
+        "theme,region_code,year,indicator_id,value\nhealth,620621,2025,hx,1\n"
+    )
+    assert plan.previous_data("", tmp_path, None) is None
+    first = plan.previous_data("v1", tmp_path, None)
+    assert list(first.files["indicators.csv"]["themes"]) == ["health|620621|2025|hx"]
+
+    def no_reading(path):
+        raise AssertionError(f"read {path} again")
+
+    monkeypatch.setattr(inputs, "_split_by_theme", no_reading)
+    again = plan.previous_data("v1", tmp_path, {"version": "v1", "files": first.files})
+    assert again.files == first.files
+    with pytest.raises(AssertionError):  # another version's record is no cache for this one
+        plan.previous_data("v1", tmp_path, {"version": "v0", "files": first.files})

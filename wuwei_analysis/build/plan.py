@@ -82,6 +82,7 @@ class Inputs:
     reference: str
     packages: dict[str, str]
     previous_version: str = ""  # the edition the summary compares with ("" when there is none)
+    previous_data: inputs.DataState | None = None  # its data, split like ``data`` (None when none)
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,18 @@ def previous_version(fields: dict[str, Any], data: inputs.DataState, reports: Pa
     return ""
 
 
+def previous_data(version: str, reports: Path, stored: Any) -> inputs.DataState | None:
+    """The data of the edition the summary compares with, split by slice like the current data.
+
+    ``stored`` is the manifest's ``previous_data_files`` (``{"version", "files"}``): when it is of
+    this version, files whose bytes are unchanged are not read again (a no-op build reads none).
+    """
+    if not version:
+        return None
+    cache = stored.get("files") if isinstance(stored, dict) and stored.get("version") == version else None
+    return inputs.scan_processed(reports / SNAPSHOTS_NAME / version, cache=cache)
+
+
 def plan(
     notebooks: dict[str, inputs.NotebookInfo],
     found: Inputs,
@@ -227,8 +240,9 @@ def plan(
             # theme elsewhere): a new page re-renders the navigation of those it is linked from
             "pages": sha256_json(nav_pages(pages, lang, part, theme)),
         }
-        if "previous_dir" in declared:  # the summary's "what changed" compares with it
-            components["previous"] = found.previous_version
+        if "previous_dir" in declared:  # the summary's "what changed": its place and year's rows there
+            previous = found.previous_data
+            components["previous"] = slices.place_hash(previous, part) if previous else found.previous_version
         job = Job(
             number=len(jobs) + 1,
             theme=theme,

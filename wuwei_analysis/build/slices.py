@@ -146,3 +146,25 @@ def _read_keys(
         elif row_year == year:
             read.add(key)  # the ranking of places in the page's year
     return read
+
+
+def place_hash(data: DataState, part: Slice) -> str:
+    """Hash of the rows of ``part``'s place (and the places below it) in its year, every theme.
+
+    What the summary compares with the previous edition's data (its table of revised figures):
+    a new edition re-runs the summaries whose place and year differ there, not every summary.
+    """
+    family = reference.region_family(part.region)
+    year = str(part.year)
+
+    def own(key: str) -> bool:
+        found = _parts(key)
+        return found.region is None or (found.region in family and found.year == year)
+
+    return sha256_json(
+        [
+            [name, info["schema"], sorted([k, d] for k, d in info["themes"].items() if own(k))]
+            for name, info in sorted(data.files.items())
+            if "themes" in info
+        ]
+    )
