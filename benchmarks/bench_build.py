@@ -76,15 +76,8 @@ def main() -> int:
         setup["cli"] = _cli()
         count = len(setup["themes"]) * len(config.LANGS)
         jobs = args.jobs or min(count, os.cpu_count() or 1)
-        print(
-            f"{setup['kind']} notebooks: {len(setup['themes'])} × {len(config.LANGS)} languages = {count}; "
-            f"{jobs} workers on {os.cpu_count()} CPUs"
-        )
-
-        a = _timed(_cold_build, setup, jobs)
-        print(f"(a) cold wuwei build --force      {a:7.1f} s")
-        b = _timed(_floor, tmp, count, jobs)
-        print(f"(b) floor, {count} minimal notebooks   {b:7.1f} s")
+        what = f"{setup['kind']} notebooks: {len(setup['themes'])} × {len(config.LANGS)} languages"
+        a, b = _cold_and_floor(setup, tmp, what, count, jobs)
         c = None
         if not args.skip_naive:
             c = _timed(_naive_chain, setup, tmp)
@@ -105,6 +98,16 @@ def main() -> int:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cold_and_floor(setup: dict, tmp: Path, what: str, count: int, jobs: int) -> tuple[float, float]:
+    """(a) the cold build and (b) the floor of as many bare notebooks, printed as they finish."""
+    print(f"{what} = {count}; {jobs} workers on {os.cpu_count()} CPUs")
+    a = _timed(_cold_build, setup, jobs)
+    print(f"(a) cold wuwei build --force      {a:7.1f} s  ({a / count:.2f} s a notebook)")
+    b = _timed(_floor, tmp, count, jobs)
+    print(f"(b) floor, {count} bare notebooks   {b:7.1f} s  ({b / count:.2f} s a notebook)")
+    return a, b
 
 
 def _timed(fn, *args) -> float:
@@ -210,14 +213,11 @@ def _matrix(tmp: Path, jobs: int | None, strict: bool) -> int:
              "env": matrix.env(), "cli": _cli()}  # fmt: skip
     count = len(matrix.codes) * len(matrix.years) * len(themes) * len(config.LANGS)
     jobs = jobs or min(count, os.cpu_count() or 1)
-    print(
+    what = (
         f"matrix: {len(matrix.codes)} synthetic places × {len(matrix.years)} years × {len(themes)} notebooks "
-        f"× {len(config.LANGS)} languages = {count}; {jobs} workers on {os.cpu_count()} CPUs"
+        f"× {len(config.LANGS)} languages"
     )
-    a = _timed(_cold_build, setup, jobs)
-    print(f"(a) cold wuwei build --force      {a:7.1f} s  ({a / count:.2f} s a notebook)")
-    b = _timed(_floor, tmp, count, jobs)
-    print(f"(b) floor, {count} bare notebooks  {b:7.1f} s  ({b / count:.2f} s a notebook)")
+    a, b = _cold_and_floor(setup, tmp, what, count, jobs)
     c = min(_timed(_noop_build, setup, jobs) for _ in range(3))
     print(f"(c) no-op rebuild (best of 3)     {c:7.2f} s")
 
