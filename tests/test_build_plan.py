@@ -360,3 +360,25 @@ def test_the_previous_editions_data_is_read_once_and_then_from_the_manifest(tmp_
     assert again.files == first.files
     with pytest.raises(AssertionError):  # another version's record is no cache for this one
         plan.previous_data("v1", tmp_path, {"version": "v0", "files": first.files})
+
+
+def test_the_first_new_edition_reruns_no_summary_whose_place_and_year_it_left_alone():
+    from types import SimpleNamespace
+
+    from wuwei_analysis.build.slices import Slice
+
+    notebook = NotebookInfo(Path("notebooks/summary.ipynb"), "nb", frozenset({"lang", "region", "year", "previous_dir"}), True)  # fmt: skip
+    groups = {f"health|{MINQIN}|2025|hx": "a", f"health|{GULANG}|2025|hx": "b"}
+    first, second = _state(groups), _state({**groups, f"health|{MINQIN}|2025|hx": "new"})
+    options = SimpleNamespace(langs=("en",), themes=(config.SUMMARY,), parameters={}, force=False)
+
+    def previous(found: plan.Inputs) -> dict[str, str]:
+        parts = [Slice(GULANG, 2025), Slice(MINQIN, 2025)]
+        jobs = plan.plan({config.SUMMARY: notebook}, found, {}, options, Path("p"), Path("r"), parts)
+        return {job.part.region: job.components["previous"] for job in jobs}
+
+    # the first build has no previous edition; the next one compares with the first's data
+    before = previous(plan.Inputs(first, "lib", "ref", {}))
+    after = previous(plan.Inputs(second, "lib", "ref", {}, previous_version="v1", previous_data=first))
+    assert before[GULANG] == after[GULANG]  # nothing of Gulang's revised: its summary stays
+    assert before[MINQIN] == after[MINQIN]  # Minqin's re-runs for its data; the previous is the same

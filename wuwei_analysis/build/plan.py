@@ -241,8 +241,8 @@ def plan(
             "pages": sha256_json(nav_pages(pages, lang, part, theme)),
         }
         if "previous_dir" in declared:  # the summary's "what changed": its place and year's rows there
-            previous = found.previous_data
-            components["previous"] = slices.place_hash(previous, part) if previous else found.previous_version
+            # no previous edition shows as one equal to this data: no revised figures either way
+            components["previous"] = slices.place_hash(found.previous_data or found.data, part)
         job = Job(
             number=len(jobs) + 1,
             theme=theme,
