@@ -156,7 +156,7 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
         "kind": "fixture",
         "themes": [*reference.theme_ids(), config.SUMMARY],
         "notebooks": notebooks,
-        "raw": tmp,
+        "raw": tmp / "raw",  # unused (--no-clean), but outputs may not lie inside it
         "processed": processed,
         "reports": reports,
         "clean": False,
