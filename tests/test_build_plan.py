@@ -121,6 +121,30 @@ def test_a_missing_modified_or_failed_report_reruns(tmp_path):
     )
 
 
+def test_an_unchanged_report_is_not_read_again_while_its_size_and_time_stay(tmp_path, monkeypatch):
+    import dataclasses
+    import os
+
+    from wuwei_analysis.files import stat_key
+
+    job = _job()
+    entry = _published(tmp_path, job)
+    html, ipynb = tmp_path / "en" / "health.html", tmp_path / "en" / "health.ipynb"
+    published = dataclasses.replace(entry.published, html_stat=stat_key(html), ipynb_stat=stat_key(ipynb))
+    entry = manifest.Entry("health", "en", published)
+
+    def no_reading(path):
+        raise AssertionError(f"read {path}")
+
+    monkeypatch.setattr(plan, "file_sha256", no_reading)
+    assert plan.decide(job, entry, False, tmp_path) == ("skip", "unchanged")
+    monkeypatch.undo()
+    ipynb.write_bytes(b"[]")  # edited, same size: its time changed, so it is hashed
+    stamp = ipynb.stat().st_mtime_ns + 1_000_000
+    os.utime(ipynb, ns=(stamp, stamp))
+    assert plan.decide(job, entry, False, tmp_path) == ("run", "published ipynb was modified")
+
+
 def test_a_notebook_that_cannot_run_fails_before_any_kernel(tmp_path):
     no_cell = NotebookInfo(Path("x.ipynb"), "h", frozenset(), False)
     no_lang = NotebookInfo(Path("x.ipynb"), "h", frozenset({"theme"}), True)

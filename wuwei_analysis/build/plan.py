@@ -22,7 +22,7 @@ from wuwei_analysis.build import inputs, slices
 from wuwei_analysis.build.folders import SNAPSHOTS_NAME
 from wuwei_analysis.build.manifest import Entry
 from wuwei_analysis.build.options import BuildOptions
-from wuwei_analysis.files import file_sha256, sha256_json
+from wuwei_analysis.files import file_sha256, sha256_json, stat_key
 
 THEME_NOTEBOOK = "theme"  # notebooks/theme.ipynb serves every theme
 
@@ -277,13 +277,15 @@ def decide(job: Job, entry: Entry | None, force: bool, reports: Path) -> tuple[s
         old = published.inputs or {}
         changed = [CHANGE_NAMES[name] for name in job.components if old.get(name) != job.components[name]]
         return "run", ", ".join(changed) or "inputs changed"
-    for kind, rel, digest in (
-        ("html", published.html, published.html_sha256),
-        ("ipynb", published.ipynb, published.ipynb_sha256),
+    for kind, rel, digest, stat in (
+        ("html", published.html, published.html_sha256, published.html_stat),
+        ("ipynb", published.ipynb, published.ipynb_sha256, published.ipynb_stat),
     ):
         path = reports / (rel or "")
         if not rel or not path.is_file():
             return "run", f"published {kind} missing"
+        if stat and stat_key(path) == stat:
+            continue  # not written since it was published (editions hard-link it): no need to read it
         if file_sha256(path) != digest:
             return "run", f"published {kind} was modified"
     return "skip", "unchanged"

@@ -95,6 +95,39 @@ def choose(available: list[Slice], regions: Iterable[str], years: Iterable[int])
     return chosen
 
 
+@dataclass(frozen=True)
+class _Table:
+    """One table's groups, parsed once and indexed by year and by place (a build asks per page)."""
+
+    always: tuple[str, ...]  # groups every report reads: no theme (the data dictionary), unsliced
+    by_year: dict[int, list[tuple[str, Key]]]
+    by_region: dict[str, list[tuple[str, Key, int]]]
+
+
+_TABLES: dict[tuple[int, frozenset[str]], tuple[dict[str, str], _Table]] = {}
+
+
+def _table(groups: dict[str, str], themes: frozenset[str]) -> _Table:
+    """``groups`` (a table's ``themes`` of a :class:`DataState`) parsed, kept while it is in use."""
+    cached = _TABLES.get((id(groups), themes))
+    if cached is not None and cached[0] is groups:
+        return cached[1]
+    always, by_year, by_region = [], {}, {}
+    for key in groups:
+        part = _parts(key)
+        if part.theme not in themes or part.region is None or not (part.year or "").isdigit():
+            always.append(key)
+            continue
+        year = int(part.year)
+        by_year.setdefault(year, []).append((key, part))
+        by_region.setdefault(part.region, []).append((key, part, year))
+    table = _Table(tuple(always), by_year, by_region)
+    if len(_TABLES) > 32:
+        _TABLES.clear()
+    _TABLES[(id(groups), themes)] = (groups, table)
+    return table
+
+
 def slice_hash(data: DataState, theme: str, part: Slice) -> str:
     """Hash of the processed rows a report of ``theme`` (or the summary) for ``part`` reads.
 
@@ -105,46 +138,41 @@ def slice_hash(data: DataState, theme: str, part: Slice) -> str:
     as its county: a superset, never less than the page reads.
     """
     family = reference.region_family(part.region)
-    themes = set(reference.theme_ids())
-    year = part.year
+    themes = frozenset(reference.theme_ids())
     hashed = []
     for name, info in sorted(data.files.items()):
         if "themes" in info:
-            keys = [(k, _parts(k), d) for k, d in info["themes"].items()]
-            read = _read_keys([(k, p) for k, p, _ in keys], themes, theme, family, year)
-            hashed.append([name, info["schema"], sorted([k, d] for k, _, d in keys if k in read)])
+            groups = info["themes"]
+            read = _read_keys(_table(groups, themes), theme, family, part.year)
+            hashed.append([name, info["schema"], sorted([k, groups[k]] for k in read)])
         else:
             hashed.append([name, info["sha256"]])
     return sha256_json(hashed)
 
 
-def _read_keys(
-    keys: list[tuple[str, Key]], themes: set[str], theme: str, family: set[str], year: int
-) -> set[str]:
+def _read_keys(table: _Table, theme: str, family: set[str], year: int) -> set[str]:
     """The groups of one table a report of ``theme`` for ``family`` and ``year`` reads."""
     summary = theme == config.SUMMARY
-    read, mine = set(), []
-    for key, part in keys:
-        if part.theme not in themes or part.region is None or not (part.year or "").isdigit():
-            read.add(key)  # rows of no theme (the data dictionary's columns), unsliced tables
-        elif summary or part.theme == theme:
-            mine.append((key, part, int(part.year)))
-    own = [(k, p) for k, p, y in mine if p.region in family and y == year]
-    read.update(k for k, _ in own)
-    shown = {(p.theme, p.indicator) for _, p in own if p.indicator is not None}
-    earlier = {(p.theme, p.indicator, p.region) for _, p, y in mine if p.region in family and y < year}
-    for key, part, row_year in mine:
-        indicator = (part.theme, part.indicator)
-        if part.indicator is None or indicator not in shown:
+
+    def mine(part: Key) -> bool:
+        return summary or part.theme == theme
+
+    read = set(table.always)
+    in_year = [(k, p) for k, p in table.by_year.get(year, ()) if mine(p)]
+    own = [k for k, p in in_year if p.region in family]
+    read.update(own)
+    shown = {(p.theme, p.indicator) for k, p in in_year if p.region in family and p.indicator is not None}
+    places = [(k, p, y) for code in family for k, p, y in table.by_region.get(code, ()) if mine(p)]
+    earlier = {(p.theme, p.indicator, p.region) for _, p, y in places if y < year}
+    for key, part, row_year in places:
+        if (part.theme, part.indicator) not in shown:
             continue
-        if part.region in family and row_year < year:
+        if row_year < year:
             read.add(key)  # the change since an earlier year
-        elif summary:
-            continue  # a summary compares with earlier years of its place only
-        elif part.region in family and row_year > year and (*indicator, part.region) in earlier:
+        elif not summary and row_year > year and (part.theme, part.indicator, part.region) in earlier:
             read.add(key)  # the series through every year, drawn where there is an earlier one
-        elif row_year == year:
-            read.add(key)  # the ranking of places in the page's year
+    if not summary:  # the ranking of places in the page's year
+        read.update(k for k, p in in_year if (p.theme, p.indicator) in shown)
     return read
 
 
@@ -155,16 +183,11 @@ def place_hash(data: DataState, part: Slice) -> str:
     a new edition re-runs the summaries whose place and year differ there, not every summary.
     """
     family = reference.region_family(part.region)
-    year = str(part.year)
-
-    def own(key: str) -> bool:
-        found = _parts(key)
-        return found.region is None or (found.region in family and found.year == year)
-
-    return sha256_json(
-        [
-            [name, info["schema"], sorted([k, d] for k, d in info["themes"].items() if own(k))]
-            for name, info in sorted(data.files.items())
-            if "themes" in info
-        ]
-    )
+    themes = frozenset(reference.theme_ids())
+    hashed = []
+    for name, info in sorted(data.files.items()):
+        if "themes" in info:
+            groups, table = info["themes"], _table(info["themes"], themes)
+            own = [*table.always, *(k for k, p in table.by_year.get(part.year, ()) if p.region in family)]
+            hashed.append([name, info["schema"], sorted([k, groups[k]] for k in own)])
+    return sha256_json(hashed)
