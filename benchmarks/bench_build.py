@@ -1,7 +1,7 @@
 """Benchmark of `wuwei build` against its floor and the naive chain, in one run.
 
     .venv/bin/python benchmarks/bench_build.py [--jobs N] [--fixtures] [--skip-naive] [--strict]
-    .venv/bin/python benchmarks/bench_build.py --matrix [--jobs N] [--strict]
+    .venv/bin/python benchmarks/bench_build.py --matrix [--jobs N] [--fixtures] [--strict]
 
 (a) cold ``wuwei build --force`` into an empty reports folder (clean, every notebook × language,
     HTML, index), CLI start included;
@@ -21,7 +21,8 @@ temporary folder.
 every theme and the summary, both languages. (a) cold build; (b) the floor of as many bare
 notebooks, same workers; (c) no-op rebuild (best of three); (d) one figure changed: which pages
 re-ran, against the pages that show it and against the issue's target. Targets: (a) ≤ 0.6 × (b);
-(c) < 0.5 s; (d) re-runs exactly the pages that show the figure.
+(c) < 0.5 s; (d) re-runs exactly the pages that show the figure. With ``--fixtures`` the test
+fixture notebooks run on the same matrix: (c) and (d) in minutes, (a) and (b) meaningless.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="wuwei-bench-"))
     try:
         if args.matrix:
-            return _matrix(tmp, args.jobs, args.strict)
+            return _matrix(tmp, args.jobs, args.strict, args.fixtures)
         setup = _setup(tmp, use_fixtures=args.fixtures)
         setup["cli"] = _cli()
         count = len(setup["themes"]) * len(config.LANGS)
@@ -203,12 +204,19 @@ def _noop_build(setup: dict, jobs: int) -> None:
 # --- the matrix ----------------------------------------------------------------------------
 
 
-def _matrix(tmp: Path, jobs: int | None, strict: bool) -> int:
+def _matrix(tmp: Path, jobs: int | None, strict: bool, fixtures: bool) -> int:
+    """The matrix; with ``fixtures`` the tiny test notebooks run instead (for (c) and (d) in minutes)."""
     import build_matrix
 
     matrix = build_matrix.make(tmp)
     themes = [*reference.theme_ids(), config.SUMMARY]
-    setup = {"kind": "matrix", "themes": themes, "notebooks": config.NOTEBOOKS_DIR, "raw": matrix.raw,
+    notebooks = config.NOTEBOOKS_DIR
+    if fixtures:
+        notebooks = tmp / "notebooks"
+        notebooks.mkdir()
+        for name in ("theme.ipynb", "summary.ipynb"):
+            shutil.copyfile(FIXTURES / name, notebooks / name)
+    setup = {"kind": "matrix", "themes": themes, "notebooks": notebooks, "raw": matrix.raw,
              "processed": tmp / "processed", "reports": tmp / "reports", "clean": True,
              "env": matrix.env(), "cli": _cli()}  # fmt: skip
     count = len(matrix.codes) * len(matrix.years) * len(themes) * len(config.LANGS)
