@@ -1,6 +1,7 @@
 """Benchmark of `wuwei build` against its floor and the naive chain, in one run.
 
     .venv/bin/python benchmarks/bench_build.py [--jobs N] [--fixtures] [--skip-naive] [--strict]
+    .venv/bin/python benchmarks/bench_build.py --matrix [--jobs N] [--fixtures] [--strict]
 
 (a) cold ``wuwei build --force`` into an empty reports folder (clean, every notebook × language,
     HTML, index), CLI start included;
@@ -15,6 +16,13 @@ Targets: (a) ≤ 1.3 × (b); (c) ≥ 3 × (a); (d) < 1 s. The real ``notebooks/`
 ``data/raw/`` are used when every theme notebook exists; otherwise (or with ``--fixtures``) the
 tiny notebooks of ``tests/build_fixtures`` run on generated data. Nothing is written outside a
 temporary folder.
+
+``--matrix``: the real notebooks on 10 synthetic places × 2 years (``benchmarks/build_matrix.py``),
+every theme and the summary, both languages. (a) cold build; (b) the floor of as many bare
+notebooks, same workers; (c) no-op rebuild (best of three); (d) one figure changed: which pages
+re-ran, against the pages that show it and against the issue's target. Targets: (a) ≤ 0.6 × (b);
+(c) < 0.5 s; (d) re-runs exactly the pages that show the figure. With ``--fixtures`` the test
+fixture notebooks run on the same matrix: (c) and (d) in minutes, (a) and (b) meaningless.
 """
 
 from __future__ import annotations
@@ -58,23 +66,19 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true", help="skip (c), the slowest part")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--matrix", action="store_true", help="10 synthetic places × 2 years")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="wuwei-bench-"))
     try:
+        if args.matrix:
+            return _matrix(tmp, args.jobs, args.strict, args.fixtures)
         setup = _setup(tmp, use_fixtures=args.fixtures)
         setup["cli"] = _cli()
         count = len(setup["themes"]) * len(config.LANGS)
         jobs = args.jobs or min(count, os.cpu_count() or 1)
-        print(
-            f"{setup['kind']} notebooks: {len(setup['themes'])} × {len(config.LANGS)} languages = {count}; "
-            f"{jobs} workers on {os.cpu_count()} CPUs"
-        )
-
-        a = _timed(_cold_build, setup, jobs)
-        print(f"(a) cold wuwei build --force      {a:7.1f} s")
-        b = _timed(_floor, tmp, count, jobs)
-        print(f"(b) floor, {count} minimal notebooks   {b:7.1f} s")
+        what = f"{setup['kind']} notebooks: {len(setup['themes'])} × {len(config.LANGS)} languages"
+        a, b = _cold_and_floor(setup, tmp, what, count, jobs)
         c = None
         if not args.skip_naive:
             c = _timed(_naive_chain, setup, tmp)
@@ -95,6 +99,16 @@ def main() -> int:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cold_and_floor(setup: dict, tmp: Path, what: str, count: int, jobs: int) -> tuple[float, float]:
+    """(a) the cold build and (b) the floor of as many bare notebooks, printed as they finish."""
+    print(f"{what} = {count}; {jobs} workers on {os.cpu_count()} CPUs")
+    a = _timed(_cold_build, setup, jobs)
+    print(f"(a) cold wuwei build --force      {a:7.1f} s  ({a / count:.2f} s a notebook)")
+    b = _timed(_floor, tmp, count, jobs)
+    print(f"(b) floor, {count} bare notebooks   {b:7.1f} s  ({b / count:.2f} s a notebook)")
+    return a, b
 
 
 def _timed(fn, *args) -> float:
@@ -143,7 +157,7 @@ def _setup(tmp: Path, use_fixtures: bool) -> dict:
         "kind": "fixture",
         "themes": [*reference.theme_ids(), config.SUMMARY],
         "notebooks": notebooks,
-        "raw": tmp,
+        "raw": tmp / "raw",  # unused (--no-clean), but outputs may not lie inside it
         "processed": processed,
         "reports": reports,
         "clean": False,
@@ -167,23 +181,85 @@ def _build_command(setup: dict, jobs: int, *extra: str) -> list[str]:
     return command
 
 
-def _run(command: list, **kwargs) -> None:
+def _run(command: list, **kwargs) -> str:
     done = subprocess.run(command, capture_output=True, text=True, **kwargs)
     if done.returncode != 0:
         raise SystemExit(
             f"failed ({done.returncode}): {' '.join(map(str, command))}\n{done.stdout}\n{done.stderr}"
         )
+    return done.stdout + done.stderr
 
 
 # --- (a) and (d) ---------------------------------------------------------------------------
 
 
 def _cold_build(setup: dict, jobs: int) -> None:
-    _run(_build_command(setup, jobs, "--force"))
+    _run(_build_command(setup, jobs, "--force"), env=setup.get("env"))
 
 
 def _noop_build(setup: dict, jobs: int) -> None:
-    _run(_build_command(setup, jobs))
+    _run(_build_command(setup, jobs), env=setup.get("env"))
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+def _matrix(tmp: Path, jobs: int | None, strict: bool, fixtures: bool) -> int:
+    """The matrix; with ``fixtures`` the tiny test notebooks run instead (for (c) and (d) in minutes)."""
+    import build_matrix
+
+    matrix = build_matrix.make(tmp)
+    themes = [*reference.theme_ids(), config.SUMMARY]
+    notebooks = config.NOTEBOOKS_DIR
+    if fixtures:
+        notebooks = tmp / "notebooks"
+        notebooks.mkdir()
+        for name in ("theme.ipynb", "summary.ipynb"):
+            shutil.copyfile(FIXTURES / name, notebooks / name)
+    setup = {"kind": "matrix", "themes": themes, "notebooks": notebooks, "raw": matrix.raw,
+             "processed": tmp / "processed", "reports": tmp / "reports", "clean": True,
+             "env": matrix.env(), "cli": _cli()}  # fmt: skip
+    count = len(matrix.codes) * len(matrix.years) * len(themes) * len(config.LANGS)
+    jobs = jobs or min(count, os.cpu_count() or 1)
+    what = (
+        f"matrix: {len(matrix.codes)} synthetic places × {len(matrix.years)} years × {len(themes)} notebooks "
+        f"× {len(config.LANGS)} languages"
+    )
+    a, b = _cold_and_floor(setup, tmp, what, count, jobs)
+    c = min(_timed(_noop_build, setup, jobs) for _ in range(3))
+    print(f"(c) no-op rebuild (best of 3)     {c:7.2f} s")
+
+    change = build_matrix.change_one_figure(matrix)
+    started = time.perf_counter()
+    log = _run(_build_command(setup, jobs), env=setup["env"])
+    d = time.perf_counter() - started
+    ran = build_matrix.ran_pages(log)
+    expected = build_matrix.expected_reruns(matrix, change, config.LANGS)
+    target = build_matrix.literal_target(change, config.LANGS)
+    print(
+        f"(d) {change.indicator_id} of {change.region} in {change.year}: {change.before} → {change.after}; "
+        f"{len(ran)} of {count} pages re-ran in {d:.1f} s"
+    )
+    for page in sorted(ran | set(expected)):
+        mark = "ran " if page in ran else "SKIP"
+        why = expected.get(page, "NOT EXPECTED: shows no changed figure")
+        print(f"      {mark} {'/'.join(map(str, page)):<32} {why}")
+
+    checks = [
+        ("(a) / (b)", a / b, a / b <= 0.6, "≤ 0.6"),
+        ("(c) seconds", c, c < 0.5, "< 0.5"),
+        ("(d) re-ran", len(ran), ran == set(expected), f"= {len(expected)} pages that show it"),
+    ]
+    print()
+    for name, value, ok, goal in checks:
+        print(f"{name:<12} {value:6.2f}   target {goal:<24} {'PASS' if ok else 'FAIL'}")
+    extra = len(ran - target)
+    print(
+        f"(d) the issue's target, only its theme and summary pages for that place and year "
+        f"({len(target)} pages): {len(ran & target)} of them re-ran and {extra} more, each of which "
+        "shows the figure (above): correctness first"
+    )
+    return 1 if strict and not all(ok for _, _, ok, _ in checks) else 0
 
 
 # --- (b) -----------------------------------------------------------------------------------

@@ -121,6 +121,30 @@ def test_a_missing_modified_or_failed_report_reruns(tmp_path):
     )
 
 
+def test_an_unchanged_report_is_not_read_again_while_its_size_and_time_stay(tmp_path, monkeypatch):
+    import dataclasses
+    import os
+
+    from wuwei_analysis.files import stat_key
+
+    job = _job()
+    entry = _published(tmp_path, job)
+    html, ipynb = tmp_path / "en" / "health.html", tmp_path / "en" / "health.ipynb"
+    published = dataclasses.replace(entry.published, html_stat=stat_key(html), ipynb_stat=stat_key(ipynb))
+    entry = manifest.Entry("health", "en", published)
+
+    def no_reading(path):
+        raise AssertionError(f"read {path}")
+
+    monkeypatch.setattr(plan, "file_sha256", no_reading)
+    assert plan.decide(job, entry, False, tmp_path) == ("skip", "unchanged")
+    monkeypatch.undo()
+    ipynb.write_bytes(b"[]")  # edited, same size: its time changed, so it is hashed
+    stamp = ipynb.stat().st_mtime_ns + 1_000_000
+    os.utime(ipynb, ns=(stamp, stamp))
+    assert plan.decide(job, entry, False, tmp_path) == ("run", "published ipynb was modified")
+
+
 def test_a_notebook_that_cannot_run_fails_before_any_kernel(tmp_path):
     no_cell = NotebookInfo(Path("x.ipynb"), "h", frozenset(), False)
     no_lang = NotebookInfo(Path("x.ipynb"), "h", frozenset({"theme"}), True)
@@ -222,3 +246,163 @@ def test_a_page_hashes_only_the_pages_its_navigation_links():
         ["zh", "620600", 2025, "health"],
         ["en", "620600", 2024, "health"],
     ]
+
+
+# --- what a page reads, and so what re-runs it (issue 14) ----------------------------------
+
+CITY, MINQIN, GULANG, TIANZHU = "620600", "620621", "620622", "620623"
+
+
+def _state(groups: dict[str, str]):
+    from wuwei_analysis.build.inputs import DataState
+
+    files = {"indicators.parquet": {"sha256": "all", "schema": "s", "themes": dict(groups)}}
+    return DataState(files=files, version="v")
+
+
+def _rerun(groups: dict[str, str], changed: str, pages: list[tuple[str, str, int]]) -> set:
+    """The pages (theme, region, year) whose data hash changes when group ``changed`` does."""
+    from wuwei_analysis.build.slices import Slice, slice_hash
+
+    before, after = _state(groups), _state({**groups, changed: "new"})
+    return {
+        (theme, region, year)
+        for theme, region, year in pages
+        if slice_hash(before, theme, Slice(region, year)) != slice_hash(after, theme, Slice(region, year))
+    }
+
+
+def test_a_changed_figure_reruns_exactly_the_pages_that_show_it():
+    groups = {
+        f"health|{MINQIN}|2025|hx": "a",
+        f"health|{MINQIN}|2026|hx": "b",
+        f"health|{GULANG}|2025|hx": "c",
+        f"health|{GULANG}|2026|hx": "d",
+        f"health|{TIANZHU}|2025|hz": "e",  # Tianzhu shows another indicator only
+        f"urban|{MINQIN}|2025|ux": "f",
+    }
+    pages = [
+        (theme, region, year)
+        for theme in ("health", "urban", config.SUMMARY)
+        for region in (CITY, MINQIN, GULANG, TIANZHU)
+        for year in (2025, 2026)
+    ]
+    rerun = _rerun(groups, f"health|{MINQIN}|2025|hx", pages)
+    assert rerun == {
+        ("health", MINQIN, 2025),  # shows it
+        ("health", MINQIN, 2026),  # the change since 2025
+        ("health", CITY, 2025),  # the city's report holds its counties' figures
+        ("health", CITY, 2026),
+        ("health", GULANG, 2025),  # ranks Minqin's figure beside its own
+        (config.SUMMARY, MINQIN, 2025),
+        (config.SUMMARY, MINQIN, 2026),  # since last year
+        (config.SUMMARY, CITY, 2025),
+        (config.SUMMARY, CITY, 2026),
+    }
+    # not: Tianzhu's health page (no such indicator to rank), Gulang's summary (a summary ranks
+    # no places), Gulang's 2026 page (another place, another year), any urban page
+
+
+def test_a_later_figure_reruns_an_earlier_page_only_when_it_draws_a_series():
+    groups = {f"health|{MINQIN}|2025|hx": "a", f"health|{MINQIN}|2026|hx": "b"}
+    pages = [("health", MINQIN, 2025), (config.SUMMARY, MINQIN, 2025), ("health", MINQIN, 2026)]
+    # 2025 is the first year: its page draws no series, so 2026's figure is not on it
+    assert _rerun(groups, f"health|{MINQIN}|2026|hx", pages) == {("health", MINQIN, 2026)}
+    # with a 2024 figure, the 2025 page draws the series 2024–2026, which holds 2026's figure
+    groups[f"health|{MINQIN}|2024|hx"] = "z"
+    assert _rerun(groups, f"health|{MINQIN}|2026|hx", pages) == {
+        ("health", MINQIN, 2025),
+        ("health", MINQIN, 2026),
+    }
+
+
+def test_a_page_compares_with_only_the_rows_its_slice_hash_reads():
+    import pandas as pd
+
+    from wuwei_analysis.report.page import compared_rows
+    from wuwei_analysis.report.params import Params
+
+    def row(indicator: str, code: str, place: str, year: int) -> dict:
+        return {
+            "theme": "health",
+            "indicator_id": indicator,
+            "region_code": code,
+            "region_zh": place,
+            "year": year,
+        }
+
+    ind = pd.DataFrame([
+        row("hx", MINQIN, "民勤县", 2025), row("hx", MINQIN, "民勤县", 2026), row("hx", GULANG, "古浪县", 2025),
+        row("hx", GULANG, "古浪县", 2024), row("hz", MINQIN, "民勤县", 2024), row("hx", MINQIN, "民勤县", 2023),
+    ])  # fmt: skip
+    params = Params("health", "en", MINQIN, None, 2025, Path("."), Path("."))
+    shown = ind[(ind["region_code"] == MINQIN) & (ind["year"] == 2025)]
+    got = compared_rows(ind, shown, params)
+    # Gulang in 2025 (ranking), Minqin 2023 (change) and 2026 (series); not Gulang 2024, not hz
+    assert sorted(zip(got["region_code"], got["year"], strict=True)) == [
+        (MINQIN, 2023), (MINQIN, 2025), (MINQIN, 2026), (GULANG, 2025)
+    ]  # fmt: skip
+
+
+def test_a_new_edition_reruns_only_the_summaries_whose_place_and_year_it_revised():
+    from wuwei_analysis.build.slices import Slice, place_hash
+
+    groups = {
+        f"health|{MINQIN}|2025|hx": "a",
+        f"health|{GULANG}|2025|hx": "b",
+        f"urban|{GULANG}|2024|ux": "c",
+    }
+    before, after = _state(groups), _state({**groups, f"health|{MINQIN}|2025|hx": "new"})
+    # the summary's table of revised figures compares its place and year's rows with the last
+    # edition's: they differ for Minqin and the city that holds it, not for Gulang
+    differs = {
+        (region, year)
+        for region in (CITY, MINQIN, GULANG)
+        for year in (2024, 2025)
+        if place_hash(before, Slice(region, year)) != place_hash(after, Slice(region, year))
+    }
+    assert differs == {(MINQIN, 2025), (CITY, 2025)}
+
+
+def test_the_previous_editions_data_is_read_once_and_then_from_the_manifest(tmp_path, monkeypatch):
+    from wuwei_analysis.build import inputs
+
+    folder = tmp_path / ".data" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "indicators.csv").write_text(
+        "theme,region_code,year,indicator_id,value\nhealth,620621,2025,hx,1\n"
+    )
+    assert plan.previous_data("", tmp_path, None) is None
+    first = plan.previous_data("v1", tmp_path, None)
+    assert list(first.files["indicators.csv"]["themes"]) == ["health|620621|2025|hx"]
+
+    def no_reading(path):
+        raise AssertionError(f"read {path} again")
+
+    monkeypatch.setattr(inputs, "_split_by_theme", no_reading)
+    again = plan.previous_data("v1", tmp_path, {"version": "v1", "files": first.files})
+    assert again.files == first.files
+    with pytest.raises(AssertionError):  # another version's record is no cache for this one
+        plan.previous_data("v1", tmp_path, {"version": "v0", "files": first.files})
+
+
+def test_the_first_new_edition_reruns_no_summary_whose_place_and_year_it_left_alone():
+    from types import SimpleNamespace
+
+    from wuwei_analysis.build.slices import Slice
+
+    notebook = NotebookInfo(Path("notebooks/summary.ipynb"), "nb", frozenset({"lang", "region", "year", "previous_dir"}), True)  # fmt: skip
+    groups = {f"health|{MINQIN}|2025|hx": "a", f"health|{GULANG}|2025|hx": "b"}
+    first, second = _state(groups), _state({**groups, f"health|{MINQIN}|2025|hx": "new"})
+    options = SimpleNamespace(langs=("en",), themes=(config.SUMMARY,), parameters={}, force=False)
+
+    def previous(found: plan.Inputs) -> dict[str, str]:
+        parts = [Slice(GULANG, 2025), Slice(MINQIN, 2025)]
+        jobs = plan.plan({config.SUMMARY: notebook}, found, {}, options, Path("p"), Path("r"), parts)
+        return {job.part.region: job.components["previous"] for job in jobs}
+
+    # the first build has no previous edition; the next one compares with the first's data
+    before = previous(plan.Inputs(first, "lib", "ref", {}))
+    after = previous(plan.Inputs(second, "lib", "ref", {}, previous_version="v1", previous_data=first))
+    assert before[GULANG] == after[GULANG]  # nothing of Gulang's revised: its summary stays
+    assert before[MINQIN] == after[MINQIN]  # Minqin's re-runs for its data; the previous is the same

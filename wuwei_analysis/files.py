@@ -126,3 +126,9 @@ def file_sha256(path: Path) -> str:
         while chunk := handle.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def stat_key(path: Path) -> str:
+    """``size:mtime_ns`` of a file: what changes when it is written, read without reading it."""
+    found = Path(path).stat()
+    return f"{found.st_size}:{found.st_mtime_ns}"

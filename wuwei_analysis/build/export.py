@@ -150,23 +150,33 @@ def render_report(nb: Any, context: dict[str, Any]) -> str:
     body, _ = _exporter().from_notebook_node(prepare_notebook(nb), resources={"wuwei": context})
     if context.get("image_alt"):  # nbconvert's placeholder for images without a description
         body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{html.escape(context["image_alt"])}"')
-    body = make_inert(drop_inline_styles(body))
+    soup = _soup(body)  # one parse and one serialisation for both passes (each pass costs ~0.05 s)
+    _drop_inline_styles(soup)
+    body = make_inert(soup)
     leftovers = find_external_references(body)
     if leftovers:
         raise ExternalReferenceError(f"HTML still refers to other hosts: {leftovers[:3]}")
     return body
 
 
+def _soup(html: str) -> Any:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
+
+
 def drop_inline_styles(html: str) -> str:
     """Remove the report parts' inline styles (for untrusted notebooks in JupyterLab, see
     ``report.html.INLINE``): on a published page its own stylesheets style the parts."""
-    from bs4 import BeautifulSoup
+    soup = _soup(html)
+    _drop_inline_styles(soup)
+    return str(soup)
 
-    soup = BeautifulSoup(html, "html.parser")
-    for part in soup.select(".wuwei-report"):
+
+def _drop_inline_styles(soup: Any) -> None:
+    for part in soup.find_all(class_="wuwei-report"):
         for tag in [part, *part.find_all(True)]:
             tag.attrs.pop("style", None)
-    return str(soup)
 
 
 def prepare_notebook(nb: Any) -> Any:
@@ -209,6 +219,7 @@ def _exporter():
             exclude_output_prompt=True,
             embed_images=True,
             exclude_anchor_links=True,
+            optimistic_validation=True,  # validate once, not after each of its 12 preprocessors
             mathjax_url="",
             require_js_url="",
             jquery_url="",
@@ -220,15 +231,14 @@ def _exporter():
     return _EXPORTER
 
 
-def make_inert(html: str) -> str:
+def make_inert(html: str | Any) -> str:
     """Remove scripts, handlers, frames and references to other hosts from an HTML page.
 
     A link to another host becomes its text followed by the address in plain text, so a reader
-    still sees where a figure comes from without the page linking out.
+    still sees where a figure comes from without the page linking out. ``html`` is text or an
+    already parsed page (a BeautifulSoup, which is changed in place).
     """
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html) if isinstance(html, str) else html
     for element in soup.find_all(_ACTIVE_ELEMENTS):
         if not _is_picture_source(element):
             element.decompose()

@@ -244,15 +244,31 @@ def _split_by_theme(path: Path) -> dict[str, Any]:
     return {}
 
 
-# How rows are grouped: by theme, and by place and year where a table has them (see slice_key).
-SPLIT_FORMAT = 2
+# How rows are grouped: by theme, and by place and year where a table has them, and by indicator
+# where it has one (see slice_key). A new format re-splits every cached file.
+SPLIT_FORMAT = 3
 SLICE_COLUMNS = ("region_code", "year")
+INDICATOR_COLUMN = "indicator_id"
 
 
-def slice_key(theme: object, region_code: object = None, year: object = None) -> str:
-    """The group a row's hash is filed under: ``theme`` or ``theme|region_code|year``."""
+def slice_key(
+    theme: object, region_code: object = None, year: object = None, indicator: object = None
+) -> str:
+    """The group a row's hash is filed under: ``theme``, ``theme|region_code|year`` or
+    ``theme|region_code|year|indicator_id``."""
     theme = "<null>" if theme is None else str(theme)
-    return theme if region_code is None else f"{theme}|{region_code}|{year}"
+    if region_code is None:
+        return theme
+    return (
+        f"{theme}|{region_code}|{year}" if indicator is None else f"{theme}|{region_code}|{year}|{indicator}"
+    )
+
+
+def _group_columns(names: list[str]) -> list[str]:
+    """The columns a table's rows are grouped by: theme, then place and year, then indicator."""
+    if not all(c in names for c in SLICE_COLUMNS):
+        return ["theme"]
+    return ["theme", *SLICE_COLUMNS, *([INDICATOR_COLUMN] if INDICATOR_COLUMN in names else [])]
 
 
 def _split_parquet(path: Path) -> dict[str, Any]:
@@ -262,11 +278,10 @@ def _split_parquet(path: Path) -> dict[str, Any]:
     if "theme" not in table.column_names:
         return _no_theme(path)
     schema = sha256_json([[field.name, str(field.type)] for field in table.schema])
-    sliced = all(c in table.column_names for c in SLICE_COLUMNS)
+    columns = _group_columns(table.column_names)
     grouped: dict[str, list[list[Any]]] = {}
     for row in table.to_pylist():
-        keys = (row["theme"], *(row[c] for c in SLICE_COLUMNS)) if sliced else (row["theme"],)
-        grouped.setdefault(slice_key(*keys), []).append(list(row.values()))
+        grouped.setdefault(slice_key(*(row[c] for c in columns)), []).append(list(row.values()))
     return {"schema": schema, "themes": {key: sha256_json(rows) for key, rows in grouped.items()}}
 
 
@@ -282,8 +297,7 @@ def _split_csv(path: Path) -> dict[str, Any]:
     header = next(reader, None)
     if not header or "theme" not in header:
         return _no_theme(path)
-    columns = [header.index(c) for c in ("theme", *SLICE_COLUMNS) if c in header]
-    columns = columns if len(columns) == 1 + len(SLICE_COLUMNS) else columns[:1]
+    columns = [header.index(c) for c in _group_columns(header)]
     grouped: dict[str, list[list[str]]] = {}
     for row in reader:
         if len(row) > max(columns):

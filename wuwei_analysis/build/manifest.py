@@ -38,6 +38,10 @@ class Published:
     ipynb_sha256: str
     figures: tuple[str, ...] = ()
     snapshot: str = ""  # the data snapshot it was built from (the page's wuwei-data-version)
+    # size:mtime_ns of the html and ipynb when published: while they stay so, no-op builds trust
+    # the hashes instead of reading every page again ("" in older manifests: they hash)
+    html_stat: str = ""
+    ipynb_stat: str = ""
 
 
 @dataclass(frozen=True)

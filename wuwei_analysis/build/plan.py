@@ -22,7 +22,7 @@ from wuwei_analysis.build import inputs, slices
 from wuwei_analysis.build.folders import SNAPSHOTS_NAME
 from wuwei_analysis.build.manifest import Entry
 from wuwei_analysis.build.options import BuildOptions
-from wuwei_analysis.files import file_sha256, sha256_json
+from wuwei_analysis.files import file_sha256, sha256_json, stat_key
 
 THEME_NOTEBOOK = "theme"  # notebooks/theme.ipynb serves every theme
 
@@ -82,6 +82,7 @@ class Inputs:
     reference: str
     packages: dict[str, str]
     previous_version: str = ""  # the edition the summary compares with ("" when there is none)
+    previous_data: inputs.DataState | None = None  # its data, split like ``data`` (None when none)
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,18 @@ def previous_version(fields: dict[str, Any], data: inputs.DataState, reports: Pa
     return ""
 
 
+def previous_data(version: str, reports: Path, stored: Any) -> inputs.DataState | None:
+    """The data of the edition the summary compares with, split by slice like the current data.
+
+    ``stored`` is the manifest's ``previous_data_files`` (``{"version", "files"}``): when it is of
+    this version, files whose bytes are unchanged are not read again (a no-op build reads none).
+    """
+    if not version:
+        return None
+    cache = stored.get("files") if isinstance(stored, dict) and stored.get("version") == version else None
+    return inputs.scan_processed(reports / SNAPSHOTS_NAME / version, cache=cache)
+
+
 def plan(
     notebooks: dict[str, inputs.NotebookInfo],
     found: Inputs,
@@ -227,8 +240,9 @@ def plan(
             # theme elsewhere): a new page re-renders the navigation of those it is linked from
             "pages": sha256_json(nav_pages(pages, lang, part, theme)),
         }
-        if "previous_dir" in declared:  # the summary's "what changed" compares with it
-            components["previous"] = found.previous_version
+        if "previous_dir" in declared:  # the summary's "what changed": its place and year's rows there
+            # no previous edition shows as one equal to this data: no revised figures either way
+            components["previous"] = slices.place_hash(found.previous_data or found.data, part)
         job = Job(
             number=len(jobs) + 1,
             theme=theme,
@@ -263,13 +277,15 @@ def decide(job: Job, entry: Entry | None, force: bool, reports: Path) -> tuple[s
         old = published.inputs or {}
         changed = [CHANGE_NAMES[name] for name in job.components if old.get(name) != job.components[name]]
         return "run", ", ".join(changed) or "inputs changed"
-    for kind, rel, digest in (
-        ("html", published.html, published.html_sha256),
-        ("ipynb", published.ipynb, published.ipynb_sha256),
+    for kind, rel, digest, stat in (
+        ("html", published.html, published.html_sha256, published.html_stat),
+        ("ipynb", published.ipynb, published.ipynb_sha256, published.ipynb_stat),
     ):
         path = reports / (rel or "")
         if not rel or not path.is_file():
             return "run", f"published {kind} missing"
+        if stat and stat_key(path) == stat:
+            continue  # not written since it was published (editions hard-link it): no need to read it
         if file_sha256(path) != digest:
             return "run", f"published {kind} was modified"
     return "skip", "unchanged"

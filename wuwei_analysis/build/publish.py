@@ -31,7 +31,7 @@ from wuwei_analysis.build.manifest import Entry, Failure, Manifest, Published
 from wuwei_analysis.build.plan import Job
 from wuwei_analysis.build.progress import Progress, now
 from wuwei_analysis.build.task import Result, Task, failed
-from wuwei_analysis.files import atomic_write_bytes, file_sha256, sha256_bytes
+from wuwei_analysis.files import atomic_write_bytes, file_sha256, sha256_bytes, stat_key
 
 
 def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
@@ -52,6 +52,7 @@ def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
         lang_dir.mkdir(parents=True, exist_ok=True)
         os.replace(result.ipynb, ipynb_target)
         os.replace(result.html, html_target)
+        stats = stat_key(html_target), stat_key(ipynb_target)
         (reports / FAILED_NAME / job.folder / f"{job.theme}.ipynb").unlink(missing_ok=True)
     published = Published(
         key=job.key,
@@ -67,6 +68,8 @@ def publish(reports: Path, job: Job, task: Task, result: Result) -> Entry:
         ipynb=ipynb_target.relative_to(reports).as_posix(),
         html_sha256=html_sha,
         ipynb_sha256=ipynb_sha,
+        html_stat=stats[0],
+        ipynb_stat=stats[1],
         figures=tuple(figures),
     )
     return Entry(job.theme, job.lang, published)

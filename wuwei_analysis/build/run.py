@@ -195,6 +195,10 @@ class _Build:
             edition.tidy(self.reports, manifest.get("previous_edition"), self.staging)
         self.data_version = data.version
         found = replace(found, previous_version=plan.previous_version(manifest.fields, data, self.reports))
+        stored_previous = manifest.get("previous_data_files")
+        found = replace(
+            found, previous_data=plan.previous_data(found.previous_version, self.reports, stored_previous)
+        )
         parts = slices.choose(slices.data_slices(data), opts.regions, opts.years)
         jobs = plan.plan(notebooks, found, manifest.entries, opts, snapshot, self.reports, parts)
         site = publish.Site(self.reports, self.staging, manifest, self.progress, self.build_id)
@@ -218,6 +222,9 @@ class _Build:
             complete=False,
             current_data_version=data.version,
             data_files=data.files,
+            previous_data_files={"version": found.previous_version, "files": found.previous_data.files}
+            if found.previous_data
+            else None,
             clean=clean_record,
             library_hash=found.library,
             reference_hash=found.reference,

@@ -31,6 +31,7 @@ from wuwei_analysis.report import charts as charts_module
 from wuwei_analysis.report.context import (
     Context,
     cited_sources,
+    in_scope,
     load_processed,
     region_name,
     report_region,
@@ -57,7 +58,7 @@ class ReportContext(Context):
     region_zh: str  # the report's own place: figures elsewhere are labelled with their place
     theme_name: str
     chart_list: list[charts_module.Chart] = field(default_factory=list)
-    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the theme's rows, every year and place
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows it compares with (compared_rows)
 
     @property
     def theme(self) -> str:
@@ -103,8 +104,7 @@ def setup(
     indicators, measures = select(processed, params)
     indicators = commentary.in_report_order(indicators, params.theme).reset_index(drop=True)
     region = report_region(params)
-    ind = processed.indicators
-    history = ind[(ind["theme"] == params.theme) & ind["indicator_id"].isin(indicators["indicator_id"])]
+    history = compared_rows(processed.indicators, indicators, params)
     numbers = commentary.source_numbers(indicators, measures, history)
     return ReportContext(
         params=params,
@@ -119,6 +119,24 @@ def setup(
         font=charts_module.prepare(),
         history=history.reset_index(drop=True),
     )
+
+
+def compared_rows(ind: pd.DataFrame, shown: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The theme's rows a report compares its figures with, of the indicators it shows.
+
+    Every place in its year (the ranking), its place's earlier years (the change), and its place's
+    later years where an earlier one exists (the series through every year): nothing else, so the
+    page reads (and cites) only what it shows, and the build re-runs it only when that changes
+    (:func:`wuwei_analysis.build.slices.slice_hash`).
+    """
+    rows = ind[(ind["theme"] == params.theme) & ind["indicator_id"].isin(shown["indicator_id"])]
+    place = in_scope(rows, params.region_code, params.place_zh)
+    earlier = place & (rows["year"] < params.year)
+    series = (
+        rows["indicator_id"].astype(str) + "\x1f" + rows["region_zh"].astype(str)
+    )  # one place's indicator
+    later = place & (rows["year"] > params.year) & series.isin(set(series[earlier]))
+    return rows[(rows["year"] == params.year) | earlier | later]
 
 
 def years(processed_dir: Path | str) -> list[int]:
