@@ -188,3 +188,15 @@ def test_the_overview_names_things_in_the_notebooks_language_and_keeps_every_row
     assert {"name_en", "region_en", "period", "status"} <= set(view.columns)
     assert not {"name_zh", "quote"} & set(view.columns)  # the quote stays in the frame, not the first look
     assert len(view) == len(indicators)
+
+
+def test_a_chart_shows_the_png_just_saved_once_then_draws_again(bundled_processed, reports_dir):
+    ctx = _report(bundled_processed, reports_dir)
+    chart = page.save_charts(ctx)[0]
+    saved = chart.paths[0].read_bytes()
+    assert chart_style.figure_png(chart.fig) == saved  # the cache holds what a fresh drawing gives
+    chart.saved_png = b"\x89PNG cached"  # stands in for the saved bytes, to see which one is shown
+    assert chart._repr_mimebundle_()[0]["image/png"] == b"\x89PNG cached"
+    chart.fig.axes[0].set_title("tweaked by the analyst")
+    again = chart._repr_mimebundle_()[0]["image/png"]
+    assert again.startswith(b"\x89PNG") and again not in (saved, b"\x89PNG cached")  # drawn anew

@@ -214,6 +214,7 @@ class Chart:
     paths: list[Path] = field(default_factory=list)
     alt: str = ""  # the chart in words, numbers included: the image's alt text
     redraw: Callable[[], Figure] | None = None  # draws it again, in the frame of the moment
+    saved_png: bytes | None = field(default=None, repr=False)  # the PNG just saved, for the next display
 
     @property
     def description(self) -> str:
@@ -227,8 +228,11 @@ class Chart:
             return figure_png(self.redraw(), PHONE.dpi)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        # The bytes save_charts just wrote, once (the notebook shows a chart right after saving
+        # it); any later display draws the figure again, so a tweak of ``fig`` shows.
+        png, self.saved_png = self.saved_png or figure_png(self.fig), None
         data = {
-            "image/png": figure_png(self.fig),
+            "image/png": png,
             "text/plain": f"Chart({self.name!r}, title={self.title!r})",
         }
         phone = self.phone_png()
@@ -399,5 +403,6 @@ def save_charts(
     written = []
     for chart in charts:
         chart.paths = save_figure(chart.fig, reports_dir, lang, chart.name, region, year)
+        chart.saved_png = chart.paths[0].read_bytes()  # what figure_png would draw again: same bytes
         written.extend(chart.paths)
     return written
