@@ -40,15 +40,14 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from wuwei_analysis import __version__, config, errors
-from wuwei_analysis.build import edition, inputs, plan, publish, slices
+from wuwei_analysis.build import cleaning, edition, inputs, plan, publish, slices
 from wuwei_analysis.build import site_index as build_site
-from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, within, writing
+from wuwei_analysis.build.folders import INDEX_NAME, MANIFEST_NAME, STAGING_NAME, writing
 from wuwei_analysis.build.lock import build_lock
 from wuwei_analysis.build.manifest import Manifest, read_manifest
 from wuwei_analysis.build.options import (
@@ -188,7 +187,7 @@ class _Build:
             raise errors.DataError(
                 [errors.Problem(where, rule="no processed data", hint="run the clean step")]
             )
-        _refuse_unreadable(found.data, self.processed)
+        cleaning.refuse_unreadable(found.data, self.processed)
         found, snapshot = self._snapshot(found, manifest)
         data = found.data
         if not opts.dry_run:
@@ -282,11 +281,11 @@ class _Build:
         if opts.dry_run:
             self.progress.note(f"clean  would run ({reason}); the plan below uses the current processed data")
             return record, found, False
-        clean_fn = _cleaner(opts.clean_fn, self.progress)
+        clean_fn = cleaning.cleaner(opts.clean_fn, self.progress)
         if clean_fn is None:
             return kept, found, False  # no cleaner to run: keep the record of the last real run
         self.pool.start(pool_size(opts.jobs, len(opts.themes) * len(opts.langs)), warm=True)
-        _run_cleaner(clean_fn, Path(opts.raw_dir), self.processed, reason, self.progress)
+        cleaning.run_cleaner(clean_fn, Path(opts.raw_dir), self.processed, reason, self.progress)
         data = inputs.scan_processed(self.processed, cache=manifest.get("data_files"))
         record["outputs"] = {name: info["sha256"] for name, info in data.files.items()}
         record["ran_at"] = now()
@@ -306,7 +305,7 @@ class _Build:
             except publish.DataChanged as exc:
                 self.progress.note(f"note   {exc}; scanning the processed data again")
                 data = inputs.scan_processed(self.processed, cache=manifest.get("data_files"))
-                _refuse_unreadable(data, self.processed)
+                cleaning.refuse_unreadable(data, self.processed)
                 found = replace(found, data=data)
         raise errors.WuweiError(
             f"the processed data in {errors.relative_name(self.processed)} kept changing during the "
@@ -334,58 +333,7 @@ class _Build:
         self.pool.run_all(sorted(to_run, key=last_duration), self.workers, make_task, finished)
 
 
-# --- the cleaner ---------------------------------------------------------------------------
-
 SNAPSHOT_ATTEMPTS = 3  # scans of a processed folder that another process keeps rewriting
-
-
-def _refuse_unreadable(data: inputs.DataState, processed: Path) -> None:
-    """Processed files that are still unreadable (no cleaner ran) stop the build with exit 2."""
-    problems = [
-        errors.Problem(
-            errors.relative_name(processed / name),
-            rule="unreadable processed file",
-            value=why,
-            hint="run `wuwei clean` (or build without --no-clean) to make it again from raw",
-        )
-        for name, why in data.unreadable().items()
-    ]
-    if problems:
-        raise errors.DataError(problems)
-
-
-def _cleaner(clean_fn: Callable[[Path, Path], Any] | None, progress: Progress):
-    """The cleaner to run: the one given, else wuwei_analysis.tables.clean (None if not installed)."""
-    if clean_fn is not None:
-        return clean_fn
-    try:
-        from wuwei_analysis.tables.clean import clean
-    except ModuleNotFoundError as exc:
-        if exc.name != "wuwei_analysis.tables.clean":
-            raise
-        progress.note(
-            "clean  skipped (wuwei_analysis.tables.clean is not available); using the processed data"
-        )
-        return None
-    return clean
-
-
-def _run_cleaner(clean_fn, raw_dir: Path, processed: Path, reason: str, progress: Progress) -> None:
-    progress.note(f"clean  running ({reason})")
-    started = time.monotonic()
-    try:
-        clean_fn(raw_dir, processed)
-    except errors.DataError:
-        progress.note("clean  FAILED: the raw data has problems; nothing was published")
-        raise
-    except OSError as exc:
-        if exc.errno in errors.OUTPUT_ERRNOS or (exc.filename and within(exc.filename, processed)):
-            where = errors.relative_name(exc.filename or processed)
-            raise errors.OutputError(
-                f"cannot write processed data to {where}: {exc.strerror or exc}"
-            ) from None
-        raise
-    progress.note(f"clean  done in {time.monotonic() - started:.1f}s")
 
 
 # --- small helpers ---------------------------------------------------------------------------
