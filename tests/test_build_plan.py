@@ -335,7 +335,15 @@ def test_a_page_compares_with_only_the_rows_its_slice_hash_reads():
         row("hx", MINQIN, "民勤县", 2025), row("hx", MINQIN, "民勤县", 2026), row("hx", GULANG, "古浪县", 2025),
         row("hx", GULANG, "古浪县", 2024), row("hz", MINQIN, "民勤县", 2024), row("hx", MINQIN, "民勤县", 2023),
     ])  # fmt: skip
-    params = Params("health", "en", MINQIN, None, 2025, Path("."), Path("."))
+    params = Params(
+        theme="health",
+        lang="en",
+        region_code=MINQIN,
+        place_zh=None,
+        year=2025,
+        processed_dir=Path("."),
+        reports_dir=Path("."),
+    )
     shown = ind[(ind["region_code"] == MINQIN) & (ind["year"] == 2025)]
     got = compared_rows(ind, shown, params)
     # Gulang in 2025 (ranking), Minqin 2023 (change) and 2026 (series); not Gulang 2024, not hz

@@ -127,7 +127,7 @@ def _task(fixture: str, processed: Path, folder: Path, kernel_runs: int = 5, tim
         ipynb=str(folder / "health.ipynb"),
         html=str(folder / "health.html"),
         timeout=timeout,
-        html_context=build_site.report_context("health", "en", "620600", 2025, "now", "abc"),
+        html_context=build_site.report_context("health", "en", "620600", 2025),
         kernel_runs=kernel_runs,
     )
 

@@ -39,7 +39,7 @@ YearValue: TypeAlias = int | str  # 2025 or "2025"
 Folder: TypeAlias = str | os.PathLike[str] | None  # "" or None: the default of config
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scope:
     """What every report notebook is about: language, place, year and folders, validated.
 
@@ -57,7 +57,7 @@ class Scope:
     reports_dir: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Params(Scope):
     """Validated parameters of a theme notebook: its :class:`Scope` and the theme."""
 
@@ -218,7 +218,7 @@ def validate_params(*, theme: object, lang: object, **scope: Any) -> Params:
     return Params(**vars(validate_scope(lang=lang, **scope)), theme=theme_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SummaryParams(Scope):
     """Validated parameters of the summary notebook (no theme: it covers them all).
 
