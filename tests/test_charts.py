@@ -348,3 +348,18 @@ def test_a_panel_of_figures_the_article_counts_in_one_word_uses_that_word():
     health = _charts("health", "zh")
     units = [t for c in health for t in _texts(c.fig) if t.startswith("单位")]
     assert "单位：家" in units and "单位：所" not in units  # 15家 and 109家 医疗机构, as written
+
+
+def test_a_period_all_figures_share_is_said_once_in_the_subtitle_and_mixed_ones_on_each_label():
+    indicators = pf.indicators()
+    health_rows = indicators["theme"] == "health"
+    indicators.loc[health_rows, "period"] = "undated"
+    health = _charts("health", "zh", indicators)[0]
+    texts = _texts(health.fig)
+    assert not [t for t in texts if "【" in t]
+    assert sum("未注明时间" in t for t in texts) == 1 and "未注明时间" in texts[1]  # the subtitle
+    assert "【未注明时间】" in health.alt  # the alt text keeps each figure's period
+    indicators.loc[indicators["indicator_id"] == health.indicator_ids[0], "period"] = "cumulative"
+    mixed = _charts("health", "zh", indicators)[0]
+    labels = [t for t in _texts(mixed.fig) if "【" in t]
+    assert any("【累计】" in t for t in labels) and any("【未注明时间】" in t for t in labels)

@@ -17,12 +17,26 @@ def label(row: pd.Series, lang: str, region_zh: str) -> str:
     if str(row["region_zh"]) != region_zh:
         place = str(row[f"region_{lang}"])
         name = f"{name}（{place}）" if lang == "zh" else f"{name} ({place})"
-    period = str(row.get("period") or "year")
-    if period != "year":  # the time it covers, so that unlike figures are not read as alike
-        date = str(row.get("period_date") or row.get("period_start") or "")
-        words = reference.period_name(period, lang, date if date != "nan" else "")
+    words = period_words(row, lang)
+    if words:  # the time it covers, so that unlike figures are not read as alike
         name = f"{name}【{words}】" if lang == "zh" else f"{name} [{words}]"
     return name
+
+
+def period_words(row: pd.Series, lang: str) -> str:
+    """The time a figure covers in words (截至目前, undated …); '' for a calendar year's figure."""
+    period = str(row.get("period") or "year")
+    if period == "year":
+        return ""
+    date = str(row.get("period_date") or row.get("period_start") or "")
+    return reference.period_name(period, lang, date if date != "nan" else "")
+
+
+def shared_period(rows: pd.DataFrame, lang: str) -> str:
+    """The period words every figure of a chart shares ('' if they differ or are the year's):
+    said once in the subtitle instead of on every label."""
+    words = {period_words(row, lang) for _, row in rows.iterrows()}
+    return words.pop() if len(words) == 1 else ""
 
 
 def unit_name(row: pd.Series, lang: str, own: bool = False) -> str:
@@ -65,12 +79,13 @@ def source_line(source_ids: list[str], sources: pd.DataFrame, lang: str) -> str:
     return reference.labels(lang)["chart.source"] + ("；" if lang == "zh" else "; ").join(parts)
 
 
-def subtitle(lang: str, region: str, year: int, units: list[str], extra: str = "") -> str:
-    """``place · year · unit`` (``units`` when several), then ``extra`` (a calculated total)."""
+def subtitle(lang: str, region: str, year: int, units: list[str], extra: str = "", period: str = "") -> str:
+    """``place · year · period · unit`` (``units`` when several), then ``extra`` (a calculated total)."""
     words = reference.label_group("chart", lang)
     units = list(dict.fromkeys(units))
     unit_text = words["unit"] + units[0] if len(units) == 1 else words["units"]
-    parts = [region, words["year"].format(year=year), unit_text] + ([extra] if extra else [])
+    parts = [region, words["year"].format(year=year)] + ([period] if period else []) + [unit_text]
+    parts += [extra] if extra else []
     return " · ".join(parts)
 
 

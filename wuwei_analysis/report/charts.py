@@ -239,13 +239,16 @@ def _draw(
     )  # the subtitle names it, so labels need not
     own = rows["region_zh"].astype(str).unique()
     region_zh = own[0] if len(own) == 1 else region_zh
+    period = chart_words.shared_period(rows, lang)
+    if period:  # the subtitle says it once; the labels need not repeat it
+        rows = rows.assign(period="year")
     if kind == "roles" and rows["unit"].nunique() == 1:
         fig, units, extra = _roles(rows, lang, region_zh, calculated or [], color)
     elif kind == "plan_progress":
         fig, units = _plan_progress(rows, lang, region_zh, color)
     else:
         fig, units = _panels(rows, lang, region_zh, color)
-    subtitle = chart_words.subtitle(lang, place, year, units, extra)
+    subtitle = chart_words.subtitle(lang, place, year, units, extra, period)
     style.finish(
         fig, title, subtitle, chart_words.source_line(list(rows["source_id"].astype(str)), sources, lang)
     )
