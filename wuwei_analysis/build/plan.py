@@ -65,11 +65,16 @@ def site_pages(
 
 
 def nav_pages(
-    pages: list[tuple[str, str, int, str]], lang: str, part: slices.Slice, theme: str
+    pages: list[tuple[str, str, int, str]] | list[site_paths.Page], lang: str, part: slices.Slice, theme: str
 ) -> list[list]:
-    """The pages a page's navigation links (:func:`wuwei_analysis.site_paths.siblings`), as lists."""
+    """The pages a page's navigation links (:func:`wuwei_analysis.site_paths.siblings`), as lists.
+
+    ``pages`` may be :class:`~wuwei_analysis.site_paths.Page` tuples already (a build converts
+    its list once, not once per page).
+    """
     page = site_paths.Page(lang, part.region, part.year, theme)
-    near = site_paths.siblings(page, site_paths.as_pages(pages))
+    known = pages if all(isinstance(p, site_paths.Page) for p in pages) else site_paths.as_pages(pages)
+    near = site_paths.siblings(page, known)
     return [list(p) for group in ("themes", "twin", "elsewhere") for p in near[group]]
 
 
@@ -218,6 +223,8 @@ def plan(
     previous_dir = str(reports / SNAPSHOTS_NAME / found.previous_version) if found.previous_version else ""
     jobs = []
     pages = site_pages(options, entries, parts)
+    known = site_paths.as_pages(pages)
+    data_hashes: dict[tuple[str, slices.Slice], str] = {}  # one per theme and slice: both languages read it
     for part, theme, lang in ((p, t, lang) for p in parts for t in options.themes for lang in options.langs):
         notebook = notebooks[theme]
         declared = notebook.parameters
@@ -231,14 +238,15 @@ def plan(
             passed["previous_dir"] = previous_dir
         components = {
             "notebook": notebook.hash,
-            "data": slices.slice_hash(found.data, theme, part),
+            "data": data_hashes.get((theme, part))
+            or data_hashes.setdefault((theme, part), slices.slice_hash(found.data, theme, part)),
             "library": found.library,
             "reference": found.reference,
             "parameters": sha256_json(key_parameters),
             "packages": sha256_json(found.packages),
             # the pages its navigation links (its place's and year's themes, its twin, the same
             # theme elsewhere): a new page re-renders the navigation of those it is linked from
-            "pages": sha256_json(nav_pages(pages, lang, part, theme)),
+            "pages": sha256_json(nav_pages(known, lang, part, theme)),
         }
         if "previous_dir" in declared:  # the summary's "what changed": its place and year's rows there
             # no previous edition shows as one equal to this data: no revised figures either way

@@ -126,7 +126,14 @@ def tagged_processes(build_id: str) -> list[int]:
 
 
 def sweep(build_id: str) -> int:
-    """Kill every process tagged with ``build_id`` until a few scans in a row find none."""
+    """Kill every process tagged with ``build_id`` until a few scans in a row find none.
+
+    A first scan that finds none ends it at once (a no-op build started no process): with no
+    tagged process alive none can start another, and the build itself is not found (its tag is
+    set in ``os.environ`` after it started, which ``/proc/<pid>/environ`` does not show).
+    """
+    if not tagged_processes(build_id):
+        return 0
     killed, quiet = 0, 0
     while quiet < SWEEPS:
         pids = tagged_processes(build_id)
