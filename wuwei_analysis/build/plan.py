@@ -228,6 +228,8 @@ def plan(
     for part, theme, lang in ((p, t, lang) for p in parts for t in options.themes for lang in options.langs):
         notebook = notebooks[theme]
         declared = notebook.parameters
+        if (theme, part) not in data_hashes:
+            data_hashes[(theme, part)] = slices.slice_hash(found.data, theme, part)
         build_values = {"region": part.region, "year": part.year, **options.parameters}
         key_parameters = {"theme": theme, "lang": lang, **build_values}
         key_parameters = {k: v for k, v in key_parameters.items() if k in declared}
@@ -238,8 +240,7 @@ def plan(
             passed["previous_dir"] = previous_dir
         components = {
             "notebook": notebook.hash,
-            "data": data_hashes.get((theme, part))
-            or data_hashes.setdefault((theme, part), slices.slice_hash(found.data, theme, part)),
+            "data": data_hashes[(theme, part)],
             "library": found.library,
             "reference": found.reference,
             "parameters": sha256_json(key_parameters),
