@@ -729,6 +729,66 @@ def test_make_inert_removes_everything_that_could_load_or_run():
     assert "a source</a>" in inert and "(https://example.org/a)" in inert
 
 
+def _image_notebook(payloads: list[str], phone: str | list[str]) -> nbformat.NotebookNode:
+    """Image outputs (one a chart with its phone drawing), a link out and markup in a caption."""
+    cells = [nbformat.v4.new_markdown_cell("[the source](https://example.org/s) & <b>bold</b>")]
+    for n, payload in enumerate(payloads):
+        data = {"image/png": payload, "text/plain": "<Figure>"}
+        if n == 0:
+            data["application/vnd.wuwei.phone-png+base64"] = phone
+        output = nbformat.v4.new_output(
+            "display_data", data=data, metadata={"image/png": {"alt": f"chart {n} <&>"}}
+        )
+        cells.append(nbformat.v4.new_code_cell("", outputs=[output]))
+    for n, cell in enumerate(cells):
+        cell.id = f"cell-{n}"
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+_PAGE_CONTEXT = {"html_lang": "en", "title": "t", "heading": "h", "meta": [], "footer": "", "footer_meta": []}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "iVBORw0KGgo" + "AbC+/=" * 3000,
+        "//8AAAA/w==",
+        "iVBOR w0KG\ngo=\n",
+        "not base64 <b>&amp;",
+        'AA//"></img>',
+    ],
+    ids=["png", "starts-with-slashes", "whitespace", "markup", "breaks-out"],
+)
+def test_images_set_aside_while_rendering_give_the_same_page(payload):
+    """The page with image payloads swapped for stand-ins while rendered is the page without
+    (or the same refusal: a data URI whose payload starts with // reads as an address)."""
+    nb = _image_notebook([payload, "iVBORw0KGgoQ2hhcnQ="], "iVBORw0KGgoUGhvbmU=")
+
+    def render(set_aside: bool) -> str:
+        try:
+            return build_html._render(nb, dict(_PAGE_CONTEXT), set_aside=set_aside)
+        except build_html.ExternalReferenceError as exc:
+            return f"refused: {exc}"
+
+    fast = render(True)
+    assert fast == render(False)
+    assert fast.startswith("refused") == payload.startswith("//")
+    assert "wuweiImage" not in fast
+    if not fast.startswith("refused"):
+        assert 'srcset="data:image/png;base64,iVBORw0KGgoUGhvbmU="' in fast
+
+
+def test_a_phone_drawing_read_back_as_lines_is_the_same_picture():
+    """nbformat may store an unknown type's text as a list of lines: the page joins it, once."""
+    as_string = build_html.render_report(
+        _image_notebook(["iVBORw0KGgo="], "iVBORw0KGgoUGhv\nbmU="), _PAGE_CONTEXT
+    )
+    as_lines = build_html.render_report(
+        _image_notebook(["iVBORw0KGgo="], ["iVBORw0KGgoUGhv\n", "bmU="]), _PAGE_CONTEXT
+    )
+    assert as_lines == as_string and 'srcset="data:image/png;base64,iVBORw0KGgoUGhv\nbmU="' in as_string
+
+
 def test_text_that_mentions_an_address_is_not_a_reference():
     """Escaped data such as a name `<img src=https://x>` shows as text; it loads nothing."""
     text = "<p>&lt;img src=https://example.org/x.png&gt; src=https://example.org/y url(//example.org/z)</p>"

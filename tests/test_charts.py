@@ -14,7 +14,7 @@ from matplotlib import font_manager
 from matplotlib.patches import Rectangle
 
 from wuwei_analysis import config
-from wuwei_analysis.report import chart_style, charts, fonts
+from wuwei_analysis.report import chart_files, chart_style, charts, fonts
 
 NAMES = {"zh": "武威市", "en": "Wuwei City"}
 THEMES_WITH_FIGURES = ("education", "health", "elderly_care", "urban")
@@ -324,7 +324,7 @@ def test_every_chart_is_drawn_for_desk_and_phone_with_its_text_inside_and_legibl
     for theme in THEMES_WITH_FIGURES:
         for chart in _charts(theme, lang):
             with chart_style.house_style(), chart_style.rendering(frame):
-                fig = chart.redraw()
+                fig = chart.draw()
             assert fig.get_figwidth() == frame.width_in
             width, height = fig.bbox.width, fig.bbox.height
             for text, box in _text_boxes(fig):
@@ -339,7 +339,7 @@ def test_a_chart_shows_its_phone_drawing_beside_its_png():
     assert data["image/png"].startswith(b"\x89PNG") and metadata["image/png"]["alt"] == chart.description
     import base64
 
-    phone = base64.b64decode(data[chart_style.PHONE_MIME])
+    phone = base64.b64decode(data[chart_files.PHONE_MIME])
     width = struct.unpack(">I", phone[16:20])[0]
     assert phone.startswith(b"\x89PNG") and width == round(chart_style.PHONE.width_in * chart_style.PHONE.dpi)
 

@@ -13,6 +13,7 @@ Two ways to have the package:
 Environment settings: ``WUWEI_DATA_DIR`` (the data folder: ``raw/``, ``processed/``, and
 ``reference/`` if it has one, else the bundled reference data), ``WUWEI_REPORTS_DIR`` (where
 ``wuwei build`` publishes), ``WUWEI_SCRATCH_DIR`` (where interactive runs write charts).
+``wuwei build`` itself sets ``WUWEI_CHART_CACHE`` for its notebooks (:data:`CHART_CACHE_ENV`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ REPORTS_DIR = Path(os.environ.get("WUWEI_REPORTS_DIR") or PROJ_ROOT / "reports")
 # Where a notebook run in JupyterLab, nbconvert or papermill writes its charts when no
 # `reports_dir` is given: never reports/, which only `wuwei build` publishes. Not in git.
 SCRATCH_DIR = Path(os.environ.get("WUWEI_SCRATCH_DIR") or PROJ_ROOT / ".scratch")
+
+# Set by `wuwei build` for its notebooks' kernels: the build's chart cache (report/chart_cache.py).
+CHART_CACHE_ENV = "WUWEI_CHART_CACHE"
 
 # The source article sits beside the checkout (../shared/sources/) in the
 # team's workspace and in CI; WUWEI_SOURCES_DIR points elsewhere.

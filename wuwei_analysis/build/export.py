@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+import secrets
 from html.parser import HTMLParser
 from typing import Any
 
@@ -147,7 +148,13 @@ def render_report(nb: Any, context: dict[str, Any]) -> str:
     ``meta`` (``[label, value]`` pairs under the heading), ``footer``, ``footer_meta`` (pairs in
     the footer), and ``image_alt`` (text for images that carry no description of their own).
     """
-    body, _ = _exporter().from_notebook_node(prepare_notebook(nb), resources={"wuwei": context})
+    return _render(nb, context, set_aside=True)
+
+
+def _render(nb: Any, context: dict[str, Any], set_aside: bool) -> str:
+    reader = prepare_notebook(nb)
+    images = _ImagesAside(reader) if set_aside else None
+    body, _ = _exporter().from_notebook_node(reader, resources={"wuwei": context})
     if context.get("image_alt"):  # nbconvert's placeholder for images without a description
         body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{html.escape(context["image_alt"])}"')
     soup = _soup(body)  # one parse and one serialisation for both passes (each pass costs ~0.05 s)
@@ -156,7 +163,35 @@ def render_report(nb: Any, context: dict[str, Any]) -> str:
     leftovers = find_external_references(body)
     if leftovers:
         raise ExternalReferenceError(f"HTML still refers to other hosts: {leftovers[:3]}")
-    return body
+    return images.put_back(body) if images else body
+
+
+# Embedded images are most of a page's bytes (a chart is ~100-200 kB of base64, twice with its
+# phone drawing), and every pass over the page (the template, both parsers, the serialiser, the
+# check) walked them character by character. A payload of base64 characters holds no markup and
+# no address, and HTML escaping leaves it as it is, so it is set aside as a short stand-in of
+# base64 characters while the page is rendered and checked, and put back at the end.
+_BASE64 = re.compile(r"[A-Za-z0-9+=][A-Za-z0-9+/=\s]*")  # not starting with "/": no "//" after ","
+_ASIDE_MIMES = ("image/png", "image/jpeg", "application/vnd.wuwei.phone-png+base64")  # chart_files.PHONE_MIME
+
+
+class _ImagesAside:
+    """The base64 image payloads of a notebook's outputs, swapped for stand-ins (in place)."""
+
+    def __init__(self, nb: Any) -> None:
+        self.payloads: list[str] = []
+        self.token = "wuweiImage" + secrets.token_hex(8)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = output.get("data") or {}
+                for mime in _ASIDE_MIMES:
+                    value = data.get(mime)
+                    if isinstance(value, str) and _BASE64.fullmatch(value):
+                        data[mime] = f"{self.token}{len(self.payloads)}Z"
+                        self.payloads.append(value)
+
+    def put_back(self, page: str) -> str:
+        return re.sub(rf"{self.token}(\d+)Z", lambda m: self.payloads[int(m.group(1))], page)
 
 
 def _soup(html: str) -> Any:

@@ -61,6 +61,10 @@ def prepare(modules: tuple[str, ...]) -> None:
         except Exception:  # noqa: BLE001 - the notebook's own import reports it, in its output
             continue
     _saved = _snapshot()
+    # What exists now lives as long as the kernel: kept out of every later collection, so the
+    # collections of each reset (IPython's and ours) walk only what notebooks made since.
+    gc.collect()
+    gc.freeze()
 
 
 def restore(cwd: str) -> None:

@@ -29,10 +29,15 @@ def pool_size(jobs: int | None, count: int) -> int:
 
 
 class WorkerPool:
-    """A ``ProcessPoolExecutor`` of notebook workers, with kernel and library chatter in ``log_path``."""
+    """A ``ProcessPoolExecutor`` of notebook workers, with kernel and library chatter in ``log_path``.
 
-    def __init__(self, log_path: Path):
+    ``chart_cache`` is the build's chart cache folder (:mod:`wuwei_analysis.report.chart_cache`),
+    handed to the workers' kernels through their environment.
+    """
+
+    def __init__(self, log_path: Path, chart_cache: Path | None = None):
         self.log_path = log_path
+        self.chart_cache = chart_cache
         self.executor = None
         self.size = 0
 
@@ -56,7 +61,7 @@ class WorkerPool:
             max_workers=workers,
             mp_context=context,
             initializer=worker_init,
-            initargs=(str(self.log_path),),
+            initargs=(str(self.log_path), str(self.chart_cache or "")),
         )
         self.size = workers
         if warm:
@@ -131,10 +136,10 @@ class WorkerPool:
 #     in the worker, never in the build process) ----------------------------------------------
 
 
-def worker_init(log_path: str) -> None:
+def worker_init(log_path: str, chart_cache: str = "") -> None:
     from wuwei_analysis.build import worker
 
-    worker.init_worker(log_path)
+    worker.init_worker(log_path, chart_cache)
 
 
 def worker_warm_up() -> int:

@@ -133,7 +133,7 @@ class _Build:
         self.staging = self.reports / STAGING_NAME / self.build_id
         self.started = time.monotonic()
         self.started_at = now()
-        self.pool = WorkerPool(self.staging / "workers.log")
+        self.pool = WorkerPool(self.staging / "workers.log", self.staging / "charts")
         self.workers = 0
         self.data_version = ""  # the snapshot the notebooks read (each page's wuwei-data-version)
 

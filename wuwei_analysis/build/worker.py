@@ -39,6 +39,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 from papermill.log import logger as papermill_logger
 
+from wuwei_analysis import config
 from wuwei_analysis.build import export as build_html
 from wuwei_analysis.build import kernel as warm_kernel
 from wuwei_analysis.build.portable import make_portable
@@ -112,8 +113,9 @@ class _KeepPartialEngine(NBClientEngine):
 papermill_engines.register(ENGINE_NAME, _KeepPartialEngine)
 
 
-def init_worker(log_path: str | None) -> None:
-    """Pool initializer: send kernel and library chatter to a log file.
+def init_worker(log_path: str | None, chart_cache: str = "") -> None:
+    """Pool initializer: send kernel and library chatter to a log file; name the build's chart
+    cache for the kernels this worker starts (they inherit its environment).
 
     Workers need no death watch of their own: the build's watchdog
     (:mod:`wuwei_analysis.build.watchdog`) kills them, their forkserver and their kernels when
@@ -128,6 +130,8 @@ def init_worker(log_path: str | None) -> None:
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    if chart_cache:
+        os.environ[config.CHART_CACHE_ENV] = chart_cache
 
 
 def whole_seconds(seconds: float) -> int:

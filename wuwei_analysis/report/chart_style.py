@@ -1,4 +1,4 @@
-"""The house style of every chart: palette, type sizes, figure frame, bars, cards, saving.
+"""The house style of every chart: palette, type sizes, figure frame, bars, cards, PNG settings.
 
 Every chart has a title, a subtitle naming the place, year and unit, and a source line at the
 bottom. Figures are drawn on :class:`matplotlib.figure.Figure` objects, never through pyplot, so
@@ -7,11 +7,10 @@ name is a dollar sign.
 
 The style is applied only inside :func:`house_style`, a context manager that restores the
 analyst's own matplotlib and seaborn settings on exit: drawing a report never changes how the
-analyst's other plots in the same kernel look. A :class:`Chart` shows itself in a notebook
-(its PNG, with its description, numbers included, as the image's ``alt`` text), and so does its
-``fig``: see :func:`prepare`.
+analyst's other plots in the same kernel look. A chart's record, its display in a notebook and
+its files are :mod:`.chart_files`'; a bare ``Figure`` shows as its PNG too: see :func:`prepare`.
 
-A chart is drawn in a :class:`Frame`: :data:`DESK` (8 in) and, redrawn by ``Chart.redraw``,
+A chart is drawn in a :class:`Frame`: :data:`DESK` (8 in) and, drawn again for it,
 :data:`PHONE` (3.6 in: text keeps its size in points, so it is larger on a phone's column; cards
 two across, labels wrapped narrower). Its notebook output carries both; the published page shows
 the phone drawing up to :data:`PHONE_MAX_PX` through a ``<picture>``.
@@ -19,14 +18,12 @@ the phone drawing up to :data:`PHONE_MAX_PX` through a ``<picture>``.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib as mpl
@@ -35,8 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from wuwei_analysis import config, reference
-from wuwei_analysis.files import atomic_path
+from wuwei_analysis import reference
 from wuwei_analysis.report import fonts
 from wuwei_analysis.report.text_wrap import WRAP, em, wrap  # noqa: F401 (the charts' one import)
 
@@ -185,60 +181,21 @@ def _register_figure_formatter() -> None:
         formatter.for_type(Figure, figure_png)
 
 
+PNG_OPTIONS = {"compress_level": 3}  # zlib level: ~2/3 of the default's (6) time, ~5 % larger
+
+
 def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
-    """``fig`` as PNG bytes at the house resolution, in the house style."""
+    """``fig`` as PNG bytes at ``dpi`` (the house resolution by default), in the house style."""
     buffer = io.BytesIO()
     with house_style(), fonts.glyph_check():
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+        save_png(fig, buffer, dpi)
     return buffer.getvalue()
 
 
-# The phone rendering in a chart's notebook output, beside its image/png: a type JupyterLab and
-# nbconvert do not render (they show the PNG); the report template puts it in a <picture>.
-PHONE_MIME = "application/vnd.wuwei.phone-png+base64"
-
-
-@dataclass
-class Chart:
-    """One drawn chart; ``paths`` are filled by :func:`save_figure` via :func:`save_charts`.
-
-    In a notebook a Chart shows as its figure, with its description (title and numbers) as ``alt`` (in the
-    output's standard ``image/png`` metadata, where nbconvert and JupyterLab read it). Change
-    ``chart.fig`` (``chart.fig.axes[0].set_xlim(...)``) and show ``chart`` again to see the change.
-    """
-
-    name: str
-    title: str
-    fig: Figure
-    indicator_ids: tuple[str, ...]
-    paths: list[Path] = field(default_factory=list)
-    alt: str = ""  # the chart in words, numbers included: the image's alt text
-    redraw: Callable[[], Figure] | None = None  # draws it again, in the frame of the moment
-    saved_png: bytes | None = field(default=None, repr=False)  # the PNG just saved, for the next display
-
-    @property
-    def description(self) -> str:
-        return self.alt or self.title
-
-    def phone_png(self) -> bytes | None:
-        """The chart drawn again for a phone (:data:`PHONE`), as PNG; None if it cannot be redrawn."""
-        if self.redraw is None:
-            return None
-        with house_style(), rendering(PHONE):
-            return figure_png(self.redraw(), PHONE.dpi)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
-        # The bytes save_charts just wrote, once (the notebook shows a chart right after saving
-        # it); any later display draws the figure again, so a tweak of ``fig`` shows.
-        png, self.saved_png = self.saved_png or figure_png(self.fig), None
-        data = {
-            "image/png": png,
-            "text/plain": f"Chart({self.name!r}, title={self.title!r})",
-        }
-        phone = self.phone_png()
-        if phone is not None:  # the published page shows it on a narrow screen (build.export)
-            data[PHONE_MIME] = base64.b64encode(phone).decode("ascii")
-        return data, {"image/png": {"alt": self.description}}
+def save_png(fig: Figure, target: Any, dpi: int = DPI) -> None:
+    """Write ``fig`` as PNG to ``target`` (a path or a binary file); call it inside the house style."""
+    fig.savefig(target, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white",
+                pil_kwargs=dict(PNG_OPTIONS))  # fmt: skip
 
 
 # ---------------------------------------------------------------- text
@@ -365,44 +322,3 @@ def card(ax: Axes, big: str, unit: str, label: str, color: str) -> None:
     lines = label.count("\n") + 1
     draw_text(ax, 0.5, 0.43, label, ha="center", va="top", fontsize=LABEL_SIZE - (0.5 if lines <= 3 else 1.5),
           color=INK, linespacing=1.25)  # fmt: skip
-
-
-# ---------------------------------------------------------------- saving
-
-
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def save_figure(
-    fig: Figure, reports_dir: Path | str, lang: str, name: str, region: str = "", year: int | None = None
-) -> list[Path]:
-    """Write ``fig`` as PNG and SVG to ``config.figures_dir(reports_dir, lang, region, year)/name.{png,svg}``.
-
-    Files are written under a temporary name and moved into place, so a reader
-    never sees half a file. Missing glyphs raise
-    :class:`~wuwei_analysis.report.fonts.MissingGlyphError` when ``WUWEI_STRICT_GLYPHS=1``.
-    """
-    if not _SAFE_NAME.match(name):
-        raise ValueError(f"chart name {name!r} must be letters, digits, '_' or '-'")
-    folder = config.figures_dir(Path(reports_dir), lang, region, year)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with house_style(), fonts.glyph_check():
-        for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
-            path = folder / f"{name}{suffix}"
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=suffix[1:], dpi=DPI, metadata=metadata, facecolor="white")
-            paths.append(path)
-    return paths
-
-
-def save_charts(
-    charts: list[Chart], reports_dir: Path | str, lang: str, region: str = "", year: int | None = None
-) -> list[Path]:
-    """Save every chart; each Chart's ``paths`` lists its PNG and SVG."""
-    written = []
-    for chart in charts:
-        chart.paths = save_figure(chart.fig, reports_dir, lang, chart.name, region, year)
-        chart.saved_png = chart.paths[0].read_bytes()  # what figure_png would draw again: same bytes
-        written.extend(chart.paths)
-    return written

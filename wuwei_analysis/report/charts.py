@@ -20,24 +20,19 @@ from matplotlib.figure import Figure
 from wuwei_analysis import catalogue, reference
 from wuwei_analysis.report import chart_style as style
 from wuwei_analysis.report import chart_words
-from wuwei_analysis.report.chart_style import (
-    Chart,
-    apply_style,
-    house_style,
-    prepare,
-    save_charts,
-    save_figure,
-)
+from wuwei_analysis.report.chart_files import Chart, save_chart, save_charts, save_figure
+from wuwei_analysis.report.chart_style import apply_style, house_style, prepare
 from wuwei_analysis.report.chart_words import source_line
 from wuwei_analysis.report.commentary import format_calculated, format_value
 from wuwei_analysis.report.derived import Calculated, calculate
 
-__all__ = [  # Chart and saving are re-exported from chart_style for the notebooks' one import
+__all__ = [  # Chart and saving are re-exported from chart_files for the notebooks' one import
     "Chart",
     "apply_style",
     "card_panels",
     "house_style",
     "prepare",
+    "save_chart",
     "save_charts",
     "save_figure",
     "source_line",
@@ -292,18 +287,14 @@ def theme_charts(
         draw = partial(_draw, group.kind, rows, title, lang=lang, region_zh=region_zh, region_name=region_name,
                        year=year, sources=sources, calculated=mine, color=color)  # fmt: skip
         alt = chart_words.describe(title, rows, lang, region_zh)
-        charts.append(
-            Chart(f"{theme}_{group.key}", title, draw(), tuple(rows["indicator_id"]), alt=alt, redraw=draw)
-        )
+        charts.append(Chart(f"{theme}_{group.key}", title, draw, tuple(rows["indicator_id"]), alt=alt))
     rest = indicators[~indicators["indicator_id"].isin(drawn)]
     if not rest.empty:
         title = reference.labels(lang)["chart.other_title"]
         draw = partial(_draw, "panels", rest, title, lang=lang, region_zh=region_zh, region_name=region_name,
                        year=year, sources=sources, color=color)  # fmt: skip
         alt = chart_words.describe(title, rest, lang, region_zh)
-        charts.append(
-            Chart(f"{theme}_other", title, draw(), tuple(rest["indicator_id"]), alt=alt, redraw=draw)
-        )
+        charts.append(Chart(f"{theme}_other", title, draw, tuple(rest["indicator_id"]), alt=alt))
     return charts
 
 

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from wuwei_analysis import reference
 from wuwei_analysis.report import chart_style
-from wuwei_analysis.report.chart_style import Chart
+from wuwei_analysis.report.chart_files import Chart
 from wuwei_analysis.report.commentary import format_value
 
 # Qualifiers that make a difference meaningless (an approximate or open-ended figure).
@@ -158,7 +158,7 @@ def series_chart(rows: pd.DataFrame, lang: str, name: str, source: str, color: s
     title = text["series_title"].format(name=rows.iloc[-1][f"name_{lang}"])
     draw = partial(_draw_series, rows, lang, title, source, color or chart_style.PALETTE[0])
     alt = f"{title}: " + "; ".join(f"{r['year']} {format_value(r, lang)}" for _, r in rows.iterrows())
-    return Chart(name, title, draw(), (str(rows.iloc[-1]["indicator_id"]),), alt=alt, redraw=draw)
+    return Chart(name, title, draw, (str(rows.iloc[-1]["indicator_id"]),), alt=alt)
 
 
 @chart_style.house_style()
@@ -193,7 +193,7 @@ def ranking_chart(rows: pd.DataFrame, lang: str, name: str, year: int, source: s
     alt = f"{title}: " + "; ".join(
         f"{r[f'region_{lang}']} {format_value(r, lang)}" for _, r in rows.iterrows()
     )
-    return Chart(name, title, draw(), (str(rows.iloc[0]["indicator_id"]),), alt=alt, redraw=draw)
+    return Chart(name, title, draw, (str(rows.iloc[0]["indicator_id"]),), alt=alt)
 
 
 @chart_style.house_style()
@@ -204,7 +204,7 @@ def _draw_ranking(rows: pd.DataFrame, lang: str, title: str, source: str, color:
     ax = fig.add_axes((left, bottom + 0.05, 0.92 - left, top - bottom - 0.08))
     chars = chart_style.frame().label_chars[lang]
     labels = [chart_style.wrap(str(r[f"region_{lang}"]), lang, chars) for _, r in rows.iterrows()]
-    texts = [f"{format_value(r, lang)} · {_period(r, lang)}" for _, r in rows.iterrows()]
+    texts = [format_value(r, lang) for _, r in rows.iterrows()]  # their one period is the subtitle
     chart_style.bars(ax, labels, rows["value"].astype(float).tolist(), texts, None, color=color)
     chart_style.finish(fig, title, _period(rows.iloc[0], lang), source)
     return fig

@@ -215,7 +215,7 @@ def display_html(html: Markup, metadata: dict | None = None) -> None:
 
 
 def display_chart(chart: Any) -> None:
-    """Show a :class:`~wuwei_analysis.report.chart_style.Chart` as its figure (PNG, title as ``alt``)."""
+    """Show a :class:`~wuwei_analysis.report.chart_files.Chart` as its figure (PNG, title as ``alt``)."""
     from IPython.display import display
 
     display(chart)

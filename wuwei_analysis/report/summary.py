@@ -167,7 +167,7 @@ def draw_headlines(ctx: SummaryContext) -> charts_module.Chart | None:
     ids = tuple(i for _, rows in panels for i in rows["indicator_id"])
     rows = pd.concat([rows for _, rows in panels])
     alt = chart_words.describe(title, rows, ctx.lang, ctx.region.region_zh)
-    return charts_module.Chart(CHART_NAME, title, draw(), ids, alt=alt, redraw=draw)
+    return charts_module.Chart(CHART_NAME, title, draw, ids, alt=alt)
 
 
 def save_headlines(ctx: SummaryContext) -> list[Path]:
@@ -175,10 +175,9 @@ def save_headlines(ctx: SummaryContext) -> list[Path]:
     ctx.chart = draw_headlines(ctx)
     if ctx.chart is None:
         return []
-    ctx.chart.paths = charts_module.save_figure(
-        ctx.chart.fig, ctx.params.reports_dir, ctx.lang, CHART_NAME, ctx.params.region_code, ctx.year
+    return charts_module.save_chart(
+        ctx.chart, ctx.params.reports_dir, ctx.lang, ctx.params.region_code, ctx.year
     )
-    return ctx.chart.paths
 
 
 # ---------------------------------------------------------------- HTML parts
