@@ -302,21 +302,28 @@ def _floor_task(task: tuple[str, str, str]) -> str:
     from wuwei_analysis.build import worker as build_worker
 
     source, output, cwd = task
-    try:
-        papermill.execute_notebook(
-            source,
-            output,
-            parameters={"lang": "en"},
-            engine_name=build_worker.ENGINE_NAME,
-            kernel_name=build_worker.KERNEL_NAME,
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=600,
-            start_timeout=build_worker.START_TIMEOUT,
-            cwd=cwd,
-        )
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+    for attempt in range(
+        1 + build_worker.START_RETRIES
+    ):  # a kernel that fails to start: the build retries too
+        try:
+            papermill.execute_notebook(
+                source,
+                output,
+                parameters={"lang": "en"},
+                engine_name=build_worker.ENGINE_NAME,
+                kernel_name=build_worker.KERNEL_NAME,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=600,
+                start_timeout=build_worker.START_TIMEOUT,
+                cwd=cwd,
+            )
+        except Exception as exc:
+            partial = getattr(exc, "wuwei_notebook", None)
+            if build_worker._never_started(partial) and attempt < build_worker.START_RETRIES:
+                continue
+            return f"{type(exc).__name__}: {exc}"
+        return ""
     return ""
 
 

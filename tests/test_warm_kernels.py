@@ -186,3 +186,14 @@ def test_a_kernel_that_died_while_idle_is_replaced(tmp_path, processed, one_work
     result = worker.run_task(_task("checks_state", processed, tmp_path / "b"))
     assert result.ok and result.attempts == 1, result
     assert kernel_seen(tmp_path / "b" / "health.ipynb")[:2][1] == 1
+
+
+def test_one_client_serves_a_warm_kernel_for_its_resets_and_notebooks(tmp_path, processed, one_worker):
+    """A new client waits for IOPub to go quiet (0.2 s) before its first cell: the kernel keeps one."""
+    assert worker.run_task(_task("checks_state", processed, tmp_path / "a")).ok
+    client = warm_kernel.current().kc
+    assert client is not None and client.channels_running  # left running for the next notebook
+    assert worker.run_task(_task("checks_state", processed, tmp_path / "b")).ok
+    assert warm_kernel.current().kc is client and kernel_seen(tmp_path / "b" / "health.ipynb")[1] == 2
+    warm_kernel.discard()
+    assert not client.channels_running  # stopped with its kernel

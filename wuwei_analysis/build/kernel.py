@@ -40,6 +40,9 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.start_timeout = start_timeout
         self.km = AsyncKernelManager(kernel_name=kernel_name)
+        # One client for the kernel's life: a new client waits for IOPub to go quiet (0.2 s, in
+        # jupyter_client's wait_for_ready) before its first cell, twice a notebook otherwise.
+        self.kc = None
         self.runs = 0  # notebooks handed out
         try:
             self._run(_call("prepare", PRELOAD), cwd)
@@ -61,6 +64,9 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """Kill the kernel at once (it holds nothing to save) and remove its connection file."""
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
         if self.km.has_kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
 
@@ -69,7 +75,8 @@ class WarmKernel:
 
         nbclient brings the timeouts and the dead-kernel checks; a raising cell raises
         ``CellExecutionError``. The kernel's start, imports and reset are bounded by the start
-        timeout, not by ``--timeout``: they are not the notebook's cells.
+        timeout, not by ``--timeout``: they are not the notebook's cells. The client nbclient
+        starts the first time is kept (:attr:`kc`) for the resets and notebooks that follow.
         """
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
         client = NotebookClient(
@@ -79,12 +86,12 @@ class WarmKernel:
             timeout=int(self.start_timeout),
             startup_timeout=int(self.start_timeout),
         )
+        client.kc = self.kc
         try:
             with client.setup_kernel(cwd=cwd):
                 client.execute_cell(nb.cells[0], 0, store_history=False)
         finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+            self.kc = client.kc  # stopped by shutdown()
 
 
 def _call(function: str, *args: object) -> str:
@@ -98,7 +105,7 @@ _current: WarmKernel | None = None
 _finalizer_registered = False
 
 
-def ready(kernel_name: str, start_timeout: float, cwd: str, runs: int = KERNEL_RUNS) -> AsyncKernelManager:
+def ready(kernel_name: str, start_timeout: float, cwd: str, runs: int = KERNEL_RUNS) -> WarmKernel:
     """This worker's kernel, reset for a notebook that runs in ``cwd``; started when needed.
 
     A fresh kernel replaces one that has run ``runs`` notebooks, or that died while idle: seen
@@ -125,7 +132,7 @@ def ready(kernel_name: str, start_timeout: float, cwd: str, runs: int = KERNEL_R
             discard()
             raise
     _current.runs += 1
-    return _current.km
+    return _current
 
 
 def current() -> WarmKernel | None:

@@ -89,8 +89,9 @@ class _KeepPartialEngine(NBClientEngine):
         return nb_man.nb
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, **kw):
-        """papermill's nbclient run; given ``km`` (a warm kernel), run in it and leave it running."""
+    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, kc=None, **kw):
+        """papermill's nbclient run; given ``km`` and its client ``kc`` (a warm kernel), run in
+        it and leave both running for the next notebook."""
         if km is None:
             return super().execute_managed_notebook(nb_man, kernel_name, **kw)
         kw.pop("input_path", None)
@@ -103,10 +104,11 @@ class _KeepPartialEngine(NBClientEngine):
             log=papermill_logger,
             **kw,
         )
+        client.kc = kc  # a ready client: no new one waiting for IOPub to settle
         try:
             return client.execute()
-        finally:  # the kernel stays for the next notebook; this notebook's channels go
-            if client.kc is not None:
+        finally:  # a client this run started itself goes with it; the warm kernel's stays
+            if kc is None and client.kc is not None:
                 client.kc.stop_channels()
 
 
@@ -227,7 +229,8 @@ def _kernel_for(task: Task) -> dict[str, Any]:
     if task.kernel_runs < 1:
         return {}
     timeout = task.start_timeout or START_TIMEOUT
-    return {"km": warm_kernel.ready(KERNEL_NAME, timeout, task.task_dir, task.kernel_runs)}
+    kernel = warm_kernel.ready(KERNEL_NAME, timeout, task.task_dir, task.kernel_runs)
+    return {"km": kernel.km, "kc": kernel.kc}
 
 
 def _never_started(nb) -> bool:
