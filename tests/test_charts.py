@@ -363,3 +363,47 @@ def test_a_period_all_figures_share_is_said_once_in_the_subtitle_and_mixed_ones_
     mixed = _charts("health", "zh", indicators)[0]
     labels = [t for t in _texts(mixed.fig) if "【" in t]
     assert any("【累计】" in t for t in labels) and any("【未注明时间】" in t for t in labels)
+
+
+def _places_rows(places: int = 10) -> pd.DataFrame:
+    """One indicator of the fixture in ``places`` places (long names), two years each."""
+    row = pf.indicators().query("region_code == '620600'").iloc[0]
+    rows = [
+        {**row.to_dict(), "period": "year", "region_zh": f"天祝藏族自治县{n:02d}", "region_en": f"Tianzhu Tibetan Autonomous County {n:02d}",
+         "region_code": f"62062{n % 10}", "year": year, "value": float(10 + 3 * n + (year - 2025) * 5)}
+        for n in range(places)
+        for year in (2025, 2026)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("frame", [chart_style.DESK, chart_style.PHONE], ids=lambda f: f.name)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_comparison_charts_keep_their_text_inside_and_legible(frame, lang):
+    from wuwei_analysis.report import compare
+
+    rows = _places_rows()
+    made = [
+        compare.places_series_chart(rows, lang, "x_series_1", "source", own_place="天祝藏族自治县03"),
+        compare.series_chart(rows[rows["region_zh"] == "天祝藏族自治县03"].reset_index(drop=True), lang, "x_series_2", "source"),
+        compare.ranking_chart(rows[rows["year"] == 2026].reset_index(drop=True), lang, "x_ranking_3", 2026, "source"),
+    ]  # fmt: skip
+    for chart in made:
+        with chart_style.house_style(), chart_style.rendering(frame):
+            fig = chart.draw()
+        width, height = fig.bbox.width, fig.bbox.height
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # lays the legend out
+        renderer = canvas.get_renderer()
+        legends = [
+            (t, t.get_window_extent(renderer))
+            for ax in fig.axes
+            if ax.get_legend()
+            for t in ax.get_legend().get_texts()
+        ]
+        for text, box in [*_text_boxes(fig), *legends]:
+            where = (chart.name, text.get_text()[:30])
+            assert text.get_fontsize() >= chart_style.SMALLEST_PT, where
+            assert box.x0 >= -1 and box.x1 <= width + 1 and box.y0 >= -1 and box.y1 <= height + 1, where

@@ -144,3 +144,55 @@ def test_done_when_a_second_year_and_a_second_place_are_published_apart(tmp_path
         p: p.stat().st_mtime_ns for p in Path(reports).rglob("*") if p.is_file() and "lock" not in p.name
     }
     assert after == before
+
+
+# --- one chart an indicator, however many places the page holds -------------------------
+
+
+def _two_years(places: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
+    rows = [
+        _row(region_zh=zh, region_en=en, region_code=code, year=year, value=value)
+        for zh, en, code, earlier, later in places
+        for year, value in ((2025, earlier), (2026, later))
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_several_places_over_the_years_are_one_chart_with_the_page_s_own_place_first():
+    rows = _two_years([("民勤县", "Minqin County", "620621", 12.0, 14.0),
+                       ("武威市", "Wuwei City", "620600", 40.0, 49.0),
+                       ("古浪县", "Gulang County", "620622", 30.0, 31.0)])  # fmt: skip
+    chart = compare.places_series_chart(rows, "en", "urban_series_1", "source", own_place="武威市")
+    assert chart.alt == (
+        "Parks: over the years: Wuwei City 2025 40 items, 2026 49 items; "
+        "Gulang County 2025 30 items, 2026 31 items; Minqin County 2025 12 items, 2026 14 items"
+    )
+    ticks = [t.get_text() for t in chart.fig.axes[0].get_yticklabels()]
+    assert ticks == ["Wuwei City", "Gulang County", "Minqin County"]  # own place, then by 2026 figure
+    legend = [t.get_text() for t in chart.fig.axes[0].get_legend().get_texts()]
+    assert legend == ["2025", "2026"]
+
+
+def test_a_city_page_draws_one_series_chart_an_indicator_not_one_a_county(tmp_path):
+    raw = write_synthetic(tmp_path / "raw", [
+        SyntheticRow(INDICATOR, "620600", 2026, "55个"),
+        SyntheticRow(INDICATOR, "民勤县", 2025, "12个"),
+        SyntheticRow(INDICATOR, "民勤县", 2026, "14个"),
+        SyntheticRow(INDICATOR, "古浪县", 2025, "30个"),
+        SyntheticRow(INDICATOR, "古浪县", 2026, "31个"),
+    ])  # fmt: skip
+    clean(raw, tmp_path / "processed")
+    from wuwei_analysis.report import page
+
+    city = page.setup(theme="urban", lang="en", region="620600", year=2026,
+                      processed_dir=str(tmp_path / "processed"), reports_dir=str(tmp_path / "out"))  # fmt: skip
+    sentences, drawn = page.comparisons(city)
+    series = [c for c in drawn if "_series_" in c.name]
+    assert len(series) == 1 and series[0].indicator_ids == (INDICATOR,)
+    assert len([s for s in sentences if "2025" in s and "2026" in s]) == 3  # each place's change is said
+    for place in ("Wuwei City", "Minqin County", "Gulang County"):
+        assert place in series[0].alt
+    county = page.setup(theme="urban", lang="en", region="620621", year=2026,
+                        processed_dir=str(tmp_path / "processed"), reports_dir=str(tmp_path / "out"))  # fmt: skip
+    own = [c for c in page.comparisons(county)[1] if "_series_" in c.name]
+    assert len(own) == 1 and own[0].alt.endswith("2025 12 compounds; 2026 14 compounds")  # its own line

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from wuwei_analysis import reference
 from wuwei_analysis.report import chart_style
@@ -182,6 +184,80 @@ def _draw_series(rows: pd.DataFrame, lang: str, title: str, source: str, color: 
     chart_style.literal_ticks(ax)
     place = str(rows.iloc[-1][f"region_{lang}"])
     chart_style.finish(fig, title, f"{place} · {text['calculated']}", source)
+    return fig
+
+
+def places_series_chart(
+    rows: pd.DataFrame, lang: str, name: str, source: str, color: str = "", own_place: str = ""
+) -> Chart:
+    """One indicator over the years in several places (a city's page holds its counties): each place
+    a group of bars, one a year, the latest year in full colour; one chart, not one per place.
+
+    The page's own place (``own_place``, its ``region_zh``) comes first, then the others by their
+    latest figure: a city is not ranked among its own counties."""
+    text = reference.label_group("compare", lang)
+    title = text["series_title"].format(name=rows.iloc[-1][f"name_{lang}"])
+    rows = _by_latest(rows, own_place)
+    draw = partial(_draw_places_series, rows, lang, title, source, color or chart_style.PALETTE[0])
+    alt = f"{title}: " + "; ".join(
+        f"{place} " + ", ".join(f"{r['year']} {format_value(r, lang)}" for _, r in group.iterrows())
+        for place, group in rows.groupby(f"region_{lang}", sort=False)
+    )
+    return Chart(name, title, draw, (str(rows.iloc[-1]["indicator_id"]),), alt=alt)
+
+
+def _by_latest(rows: pd.DataFrame, first: str) -> pd.DataFrame:
+    """``first``, then the other places by their latest figure, largest first; years oldest first."""
+    latest = rows.sort_values("year").groupby("region_zh", sort=False)["value"].last()
+    places = [first] if first in latest.index else []
+    places += [p for p in latest.sort_values(ascending=False, kind="stable").index if p != first]
+    order = {place: n for n, place in enumerate(places)}
+    rows = rows.assign(_place=rows["region_zh"].map(order)).sort_values(["_place", "year"], kind="stable")
+    return rows.drop(columns="_place").reset_index(drop=True)
+
+
+def _year_shades(years: list[int], color: str) -> dict[int, str]:
+    """The latest year in ``color``, earlier years lighter the further back they are."""
+    span = max(1, years[-1] - years[0])
+    return {year: chart_style.tint(color, 0.3 + 0.4 * (years[-1] - year) / span) if year != years[-1]
+            else color for year in years}  # fmt: skip
+
+
+@chart_style.house_style()
+def _draw_places_series(rows: pd.DataFrame, lang: str, title: str, source: str, color: str) -> Figure:
+    text = reference.label_group("compare", lang)
+    years = sorted(rows["year"].astype(int).unique())
+    places = list(dict.fromkeys(rows[f"region_{lang}"].astype(str)))
+    fig = chart_style.figure(1.8 + 0.3 * len(rows) + 0.15 * len(places))
+    bottom, top = chart_style.plot_area(fig)
+    left = chart_style.frame().label_left + 0.04
+    ax = fig.add_axes((left, bottom + 0.05, 0.92 - left, top - bottom - 0.08))
+    step = 1.0 / (len(years) + 0.6)  # the bars of one place, and a gap before the next
+    shades = _year_shades(years, color)
+    top_value = max(float(rows["value"].max()), 0.0) or 1.0
+    centres = []
+    for n, (_, group) in enumerate(rows.groupby("region_zh", sort=False)):
+        centre = -n
+        centres.append(centre)
+        for _, row in group.iterrows():
+            y = centre + (len(years) - 1) / 2 * step - years.index(int(row["year"])) * step
+            value = float(row["value"])
+            ax.barh([y], [value], height=step * 0.85, color=shades[int(row["year"])])
+            chart_style.draw_text(ax, value + top_value * 0.02, y, format_value(row, lang), va="center",
+                                  fontsize=chart_style.VALUE_SIZE, color=chart_style.INK)  # fmt: skip
+    chars = chart_style.frame().label_chars[lang]
+    ax.set_yticks(centres, [chart_style.wrap(place, lang, chars) for place in places])
+    ax.set_xlim(0, top_value * chart_style.frame().bar_room)
+    ax.set_ylim(-len(places) + 0.5, 0.5)
+    years_key = [Patch(facecolor=shades[year], label=text["year"].format(year=year)) for year in years]
+    ax.legend(handles=years_key, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(years), frameon=False,
+              fontsize=chart_style.LABEL_SIZE, handlelength=1.2, borderaxespad=0.3)  # fmt: skip
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+    sns.despine(ax=ax, left=True, bottom=False)
+    chart_style.literal_ticks(ax)
+    subtitle = text["places_series_subtitle"].format(first=years[0], last=years[-1])
+    chart_style.finish(fig, title, subtitle, source)
     return fig
 
 

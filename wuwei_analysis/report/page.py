@@ -251,15 +251,23 @@ def comparisons(ctx: ReportContext) -> tuple[list[Markup], list[charts_module.Ch
     def source(rows: pd.DataFrame) -> str:
         return charts_module.source_line(list(dict.fromkeys(rows["source_id"])), ctx.sources, ctx.lang)
 
+    series: dict[str, list[pd.DataFrame]] = {}  # each indicator's series, one per place
     for change in compare.year_changes(ctx.history, ctx.indicators, ctx.lang):
         cited = commentary.cite([change.earlier["source_id"], change.later["source_id"]], ctx.numbers)
         sentences.append(commentary.escape_text(compare.change_sentence(change, ctx.lang)) + cited)
         if not change.reason:
             rows = compare.series(ctx.history, change.indicator_id, change.place_zh)
             rows = rows[[not compare.why_not_alike(r, change.later, ctx.lang) for _, r in rows.iterrows()]]
-            name = f"{ctx.theme}_series_{len(drawn) + 1}"
-            drawn.append(compare.series_chart(rows.reset_index(drop=True), ctx.lang, name, source(rows),
-                                              chart_style.theme_color(ctx.theme)))  # fmt: skip
+            series.setdefault(change.indicator_id, []).append(rows)
+    for places in series.values():  # one chart an indicator: a place's line, or several places' bars
+        name = f"{ctx.theme}_series_{len(drawn) + 1}"
+        rows, color = pd.concat(places, ignore_index=True), chart_style.theme_color(ctx.theme)
+        if len(places) == 1:
+            drawn.append(compare.series_chart(rows, ctx.lang, name, source(rows), color))
+        else:
+            drawn.append(
+                compare.places_series_chart(rows, ctx.lang, name, source(rows), color, ctx.region_zh)
+            )
     text = reference.label_group("compare", ctx.lang)
     for indicator_id in dict.fromkeys(ctx.indicators["indicator_id"]):
         rows, reason = compare.place_ranking(ctx.history, indicator_id, ctx.year, ctx.lang)
