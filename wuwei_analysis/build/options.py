@@ -19,7 +19,7 @@ from wuwei_analysis import config, errors, reference
 from wuwei_analysis.build.folders import misplaced_outputs
 from wuwei_analysis.build.inputs import NotebookInfo
 
-KERNEL_RUNS = 25  # notebooks a worker's kernel runs before a fresh one starts (see build.kernel)
+KERNEL_RUNS = 100  # notebooks a worker's kernel runs before a fresh one starts (see build.kernel)
 
 ALL_THEMES = (*reference.theme_ids(), config.SUMMARY)
 
