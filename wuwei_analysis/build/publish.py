@@ -214,7 +214,9 @@ class Site:
                 result = failed("output", str(exc), result.duration)
             else:
                 self.counts["ran"] += 1
-                self.write_manifest()  # before the line: "ok" means recorded
+                # Recorded in the edition's manifest, which finish() writes once before the switch
+                # (a build killed before it leaves an edition the next build deletes unread; writing
+                # the whole manifest after each page grew with the build: 1.9 s for 84 pages, profiled).
                 self.line(job, "ok", f"{result.duration:.1f}s", attempts=result.attempts)
                 return
         if result.kind == "output" and not self.output_error:
