@@ -189,7 +189,7 @@ def resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series,
     # A unit word written on the value must agree with the unit column.
     both = stated & (unit != "") & (parsed["counter"] != "")
     if both.any():
-        problems += _misfit_words(frame.loc[both], parsed.loc[both, "counter"], unit[both])
+        problems += _misfit_words(frame, parsed["counter"].where(both, ""), unit.where(both, ""))
     kind_units = {"percent": "percent", "ratio": "ratio"}
     for kind, unit_id in kind_units.items():
         mismatch = (parsed["kind"] == kind) & (unit != unit_id) & (unit != "")
@@ -199,11 +199,12 @@ def resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series,
 
 def _misfit_words(frame: pd.DataFrame, counter: pd.Series, unit: pd.Series) -> list[Problem]:
     """Rows whose unit word does not fit their unit: decided once per distinct (word, unit) pair,
-    then joined back onto the rows."""
+    then joined back onto the rows. A row with a blank word or unit is not compared."""
     aliases = reference.unit_aliases()
     known = reference.units()
     pairs = pd.DataFrame({"counter": counter, "unit": unit})
     distinct = pairs.drop_duplicates()
+    distinct = distinct[(distinct["counter"] != "") & (distinct["unit"] != "")]
     fits = [
         word in known[unit_id].counters or aliases.get(reference.lookup_key(word)) == unit_id
         for word, unit_id in zip(distinct["counter"], distinct["unit"], strict=True)
@@ -211,7 +212,7 @@ def _misfit_words(frame: pd.DataFrame, counter: pd.Series, unit: pd.Series) -> l
     if all(fits):  # the usual case: no join of every row
         return []
     misfits = pairs.reset_index().merge(distinct[[not f for f in fits]], on=["counter", "unit"])
-    rows = frame.loc[misfits["index"]]
+    rows = frame.loc[misfits["index"], ["_file", "_line", "value"]]
     return [
         Problem(
             file,
