@@ -541,6 +541,26 @@ def test_csv_bytes_match_pandas_for_any_cells(rows) -> None:
     assert write_csv_bytes(frame) == _pandas_writes(frame)
 
 
+def test_csv_bytes_made_in_slices_are_the_bytes_made_in_one_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wuwei_analysis.tables import write as write_module
+
+    text = ["a,b", 'q"x', "=1+2", "", None, "中文", "@x", "-3"] * 3
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(text, dtype="str"),
+            "value": [1437.0, float("nan"), 1e-05, 7.0, 0.1, -2.0, 1e16, 3.5] * 3,
+            "theme": pd.Categorical(["x", None, "=y", "x", "z", "x", "=y", "z"] * 3),
+        }
+    )
+    whole = write_csv_bytes(frame)
+    monkeypatch.setattr(write_module, "CSV_SLICE_ROWS", 5)  # 24 rows: five slices, the last short
+    assert write_csv_bytes(frame) == whole == _pandas_writes(frame)
+    # a CR in a cell of the last slice only: the whole table is written by pandas, every text quoted
+    frame.loc[23, "text"] = "r\rr"
+    assert write_csv_bytes(frame).count(b'"r\rr"') == 1
+    assert write_csv_bytes(frame) == write_module.UTF8_BOM + write_module._pandas_csv(frame).encode()
+
+
 def test_xlsx_whole_floats_have_no_float_artefacts(tmp_path: Path) -> None:
     # openpyxl stores 1e20 as "1e+20", which reads back as a float, not an int.
     workbook = openpyxl.Workbook()
