@@ -677,3 +677,49 @@ def test_both_readers_agree_on_any_text(tmp_path_factory: pytest.TempPathFactory
     path = tmp_path_factory.mktemp("readers") / "t.csv"
     path.write_bytes(("h1,h2\n" + text).encode("utf-8"))
     _same_table(*_both_readers(path))
+
+
+# Arrow reads a UTF-8 file from its bytes: what it accepts must be what Python's decoder accepts.
+BAD_UTF8 = [b"\xed\xa0\x80", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xf4\x90\x80\x80", b"\x80", b"\xe6\xad", b"\xff"]
+GOOD_UTF8 = [b"\xf0\x9f\x98\x80", b"\xef\xbf\xbf", b"\xed\x9f\xbf", b"\xee\x80\x80", b"\xf4\x8f\xbf\xbf"]
+
+
+@pytest.mark.parametrize("sequence", BAD_UTF8 + GOOD_UTF8)
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_arrow_takes_a_utf8_file_exactly_when_python_decodes_it(tmp_path: Path, sequence, bom) -> None:
+    from wuwei_analysis.tables import arrow_csv
+
+    data = b"a,b\n1,x" + sequence + b'y\n2,"q,"\n'
+    decodes = sequence in GOOD_UTF8
+    assert (arrow_csv.read_columns(bom + data, ",", len(bom)) is not None) == decodes
+    path = tmp_path / "t.csv"
+    path.write_bytes(bom + data)
+    fast, slow = _both_readers(path)
+    _same_table(fast, slow)
+    if decodes:
+        assert fast.ok and fast.encoding.startswith("utf-8")
+    else:  # a bad sequence is reported with its line, as before, or the file is GB18030 after all
+        assert not fast.ok or fast.encoding == "gb18030"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b",", b'"', b"\n", b"\r\n", b"\xe6\xad\xa6", b"\xff", b" "]), max_size=30
+    )
+)
+def test_both_readers_agree_on_any_bytes(tmp_path_factory: pytest.TempPathFactory, data: list[bytes]) -> None:
+    path = tmp_path_factory.mktemp("bytes") / "t.csv"
+    path.write_bytes(b'h1,h2\n"x",1\n' + b"".join(data))
+    _same_table(*_both_readers(path))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list('a"\n武\r,')), max_size=30), bom=st.booleans())
+def test_the_lines_holding_a_quote_are_found_in_the_bytes(text: str, bom: bool) -> None:
+    from wuwei_analysis.tables.arrow_csv import _lines_with_quotes
+
+    start = 3 if bom else 0
+    rows, lines = _lines_with_quotes(b"\xef\xbb\xbf"[:start] + text.encode("utf-8"), start)
+    expected = [(i, line.removesuffix("\r")) for i, line in enumerate(text.split("\n")) if '"' in line]
+    assert list(zip(rows.tolist(), lines, strict=True)) == expected
