@@ -367,6 +367,29 @@ def test_the_schema_refuses_a_repeated_key(bundled):
         contract.schema("indicators").validate(pd.concat([frame, frame], ignore_index=True))
 
 
+def test_clean_leaves_the_key_to_its_duplicate_check_and_the_schema_can_skip_it(bundled):
+    frame = _one_figure(bundled)
+    twice = pd.concat([frame, frame], ignore_index=True)
+    contract.schema("indicators", key=False).validate(twice)  # what clean runs after check_duplicates
+    with pytest.raises(pandera.errors.SchemaError):
+        contract.schema("indicators", key=True).validate(twice)
+
+
+@pytest.mark.parametrize("storage", ["str", "object"])
+def test_vocabulary_columns_are_cast_as_a_cast_would_with_nulls_and_repeats(storage):
+    themes = pd.Series(["urban", None, "health", "urban", None, "education"] * 3, dtype=storage)
+    frame = pd.DataFrame({"theme": themes, "year": [2025, None, 2024] * 6}).iloc[2:]  # not from 0
+    typed = contract.with_dtypes(frame, "indicators")
+    cast = frame.astype({"theme": contract.dtypes("indicators")["theme"], "year": "Int16"})
+    pd.testing.assert_frame_equal(typed, cast)
+    empty = contract.with_dtypes(frame.head(0), "indicators")
+    assert empty["theme"].dtype == cast["theme"].dtype and len(empty) == 0
+    with pytest.raises(ValueError, match=r"themes.csv.*\['sport'\]"):
+        contract.with_dtypes(
+            frame.assign(theme=themes.iloc[2:].where(themes.iloc[2:] != "health", "sport")), "indicators"
+        )
+
+
 def test_schema_allows_every_qualifier_of_the_reference_table():
     words = contract.with_dtypes(pd.DataFrame({"qualifier": sorted(reference.qualifiers())}), "indicators")
     assert {"at_least", "at_most"} <= set(words["qualifier"])
