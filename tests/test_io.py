@@ -723,3 +723,23 @@ def test_the_lines_holding_a_quote_are_found_in_the_bytes(text: str, bom: bool) 
     rows, lines = _lines_with_quotes(b"\xef\xbb\xbf"[:start] + text.encode("utf-8"), start)
     expected = [(i, line.removesuffix("\r")) for i, line in enumerate(text.split("\n")) if '"' in line]
     assert list(zip(rows.tolist(), lines, strict=True)) == expected
+
+
+def test_text_cells_are_read_at_their_offsets_and_a_null_is_never_a_formula() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from wuwei_analysis.tables import write as write_module
+
+    validity = pa.py_buffer(np.packbits([0, 1, 1], bitorder="little"))
+    offsets = pa.py_buffer(np.array([0, 3, 6, 8], dtype=np.int64))
+    # a null whose bytes are "=a,", then "bcd" and "-x"
+    cells = pa.Array.from_buffers(pa.large_string(), 3, [validity, offsets, pa.py_buffer(b"=a,bcd-x")])
+    assert write_module._starts_with_formula(cells).tolist() == [False, False, True]
+    assert write_module._rendered(cells, True).to_pylist() == ["", "bcd", "'-x"]
+    sliced = pa.array(["x", "=y", 'a"b', "z", ""], pa.large_string()).slice(1, 2)
+    assert write_module._starts_with_formula(sliced).tolist() == [True, False]
+    assert write_module._any_special(sliced) and not write_module._any_special(sliced.slice(0, 1))
+    assert write_module._rendered(sliced, True).to_pylist() == ["'=y", '"a""b"']
+    empty = pa.array(["", ""], pa.large_string())
+    assert not write_module._any_special(empty) and not write_module._starts_with_formula(empty).any()

@@ -123,7 +123,7 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
 
 # What the csv module quotes (QUOTE_MINIMAL, '\n' line ends), and '\r', which it leaves bare.
 SPECIAL_CHARACTERS = '[,"\n\r]'
-FORMULA_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.large_binary())
+FORMULA_CODES = np.array([ord(start) for start in FORMULA_STARTS], dtype=np.uint8)
 
 
 def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
@@ -191,12 +191,12 @@ def _rendered(text: pa.Array, is_text: bool) -> pa.Array | None:
         categories = _rendered(pc.cast(text.dictionary, pa.large_string()), is_text)
         return None if categories is None else pc.fill_null(pc.take(categories, text.indices), "")
     if is_text:
-        first = pc.binary_slice(text.cast(pa.large_binary()), 0, 1)  # the first byte: one ASCII sign
-        formula = pc.is_in(first, value_set=FORMULA_BYTES)
-        if pc.any(formula).as_py():
-            text = pc.if_else(formula, pc.binary_join_element_wise(_text("'"), text, _text("")), text)
-        special = pc.match_substring_regex(text, SPECIAL_CHARACTERS)  # one pass; such cells are rare
-        if pc.any(special).as_py():
+        formula = _starts_with_formula(text)
+        if formula.any():
+            neutralised = pc.binary_join_element_wise(_text("'"), text, _text(""))
+            text = pc.if_else(pa.array(formula), neutralised, text)
+        if _any_special(text):  # most columns hold none: one pass over all their bytes says so
+            special = pc.match_substring_regex(text, SPECIAL_CHARACTERS)
             if pc.any(pc.match_substring(pc.filter(text, special), "\r")).as_py():
                 return None
             escaped = pc.replace_substring(text, '"', '""')
@@ -204,6 +204,33 @@ def _rendered(text: pa.Array, is_text: bool) -> pa.Array | None:
                 special, pc.binary_join_element_wise(_text('"'), escaped, _text('"'), _text("")), text
             )
     return pc.fill_null(text, "")
+
+
+def _starts_with_formula(text: pa.Array) -> np.ndarray:
+    """Whether each cell starts with a sign Excel reads as a formula: the first byte of each filled
+    cell, read at its offset (every sign is one ASCII byte)."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    starts, filled = offsets[:-1], (offsets[1:] > offsets[:-1]) & _np_valid(text)
+    first = np.zeros(len(text), dtype=np.uint8)
+    if filled.any():
+        first[filled] = np.frombuffer(text.buffers()[2], dtype=np.uint8)[starts[filled]]
+    return np.isin(first, FORMULA_CODES) & filled
+
+
+def _any_special(text: pa.Array) -> bool:
+    """Whether any cell may hold a character the csv module quotes: one regex match over the bytes of
+    all cells run together, not one per cell (a null's bytes, if any, can only make it say yes)."""
+    values = _values_view(text) if text.buffers()[2] is not None else b""
+    if len(values) == 0:
+        return False
+    offsets = pa.py_buffer(np.array([0, len(values)], dtype=np.int64))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(values)])
+    return bool(pc.match_substring_regex(whole, SPECIAL_CHARACTERS)[0].as_py())
+
+
+def _np_valid(array: pa.Array) -> np.ndarray:
+    """The validity of each cell as numpy booleans."""
+    return array.is_valid().to_numpy(zero_copy_only=False)
 
 
 def _lines(cells: list[pa.Array]) -> pa.Array:
