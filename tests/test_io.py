@@ -743,3 +743,37 @@ def test_text_cells_are_read_at_their_offsets_and_a_null_is_never_a_formula() ->
     assert write_module._rendered(sliced, True).to_pylist() == ["'=y", '"a""b"']
     empty = pa.array(["", ""], pa.large_string())
     assert not write_module._any_special(empty) and not write_module._starts_with_formula(empty).any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=40), chunk=st.integers(1, 8))
+def test_byte_positions_found_chunk_by_chunk_are_all_of_them(data: bytes, chunk: int) -> None:
+    import numpy as np
+
+    from wuwei_analysis.tables.arrow_csv import _positions
+
+    view = np.frombuffer(data, dtype=np.uint8)
+    assert _positions(view, ord('"'), chunk).tolist() == [i for i, b in enumerate(data) if b == ord('"')]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list('a,"合计Tt武 ')), max_size=4))),
+    start=st.integers(0, 3),
+)
+def test_one_pass_over_a_column_finds_whatever_a_cell_holds(cells, start) -> None:
+    import pyarrow as pa
+
+    from wuwei_analysis.tables.arrow_text import any_match, column_may_match
+
+    for kind in (pa.string(), pa.large_string()):
+        strings = pa.array(cells, kind).slice(start)
+        shown = [c for c in strings.to_pylist() if c is not None]
+        for pattern, found in ((r'[,"]', any("," in c or '"' in c for c in shown)), ("(?i)合计|total", None)):
+            if found is None:
+                found = any("合计" in c or "total" in c.lower() for c in shown)
+            if found:  # never a miss; a hit across two cells is allowed
+                assert any_match(strings, pattern)
+        column = pd.Series(pd.array(strings, dtype="str"))
+        assert column_may_match(column, "合计") or not any("合计" in c for c in shown)
+    assert not any_match(pa.array(["ab", "", None]), "[,]")

@@ -106,8 +106,8 @@ def _lines_with_quotes(data: bytes, start: int) -> tuple[np.ndarray, list[str]]:
     """The 0-based numbers and the text (without line end) of the lines of ``data[start:]`` that
     hold a quote: found with numpy over the bytes, then only those lines are decoded."""
     view = np.frombuffer(data, dtype=np.uint8, offset=start)
-    ends = np.flatnonzero(view == ord("\n"))
-    rows = np.unique(np.searchsorted(ends, np.flatnonzero(view == ord(QUOTE))))
+    ends = _positions(view, ord("\n"))
+    rows = np.unique(np.searchsorted(ends, _positions(view, ord(QUOTE))))
     firsts = np.where(rows > 0, ends[np.maximum(rows - 1, 0)] + 1, 0) if len(ends) else np.zeros_like(rows)
     lasts = np.append(ends, len(view))[rows]
     lines = [
@@ -115,3 +115,10 @@ def _lines_with_quotes(data: bytes, start: int) -> tuple[np.ndarray, list[str]]:
         for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True)
     ]
     return rows, lines
+
+
+def _positions(view: np.ndarray, byte: int, chunk: int = 1 << 22) -> np.ndarray:
+    """The positions of ``byte`` in ``view``, found a few MB at a time (a mask of the whole file
+    would be a fresh allocation of its size, which the kernel may stall to back with huge pages)."""
+    found = [np.flatnonzero(view[at : at + chunk] == byte) + at for at in range(0, len(view), chunk)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)

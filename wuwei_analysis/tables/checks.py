@@ -22,6 +22,7 @@ import pyarrow as pa
 from wuwei_analysis import reference
 from wuwei_analysis.contract import EARLIEST_YEAR
 from wuwei_analysis.errors import Problem
+from wuwei_analysis.tables.arrow_text import column_may_match
 
 # The longest quote we accept: the source rules allow a short clause
 # (about 30 characters), never a paragraph.
@@ -156,6 +157,8 @@ def check_totals(frame: pd.DataFrame, columns: list[str]) -> list[Problem]:
     pattern = "|".join(re.escape(w) for w in TOTAL_WORDS)
     problems = []
     for column in columns:
+        if not column_may_match(frame[column], f"(?i){pattern}"):  # one pass over the column's bytes
+            continue
         is_total = frame[column].str.contains(pattern, case=False, regex=True)
         problems += problems_where(
             frame, is_total, column, "total row", "totals are computed from the figures; remove the row"

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wuwei_analysis.files import atomic_write_bytes, atomic_write_text
+from wuwei_analysis.tables.arrow_text import any_match, values_view
 from wuwei_analysis.tables.encoding import UTF8_BOM
 
 # Snappy is readable by every Parquet reader (Excel Power Query, DuckDB, older Spark); the
@@ -88,7 +89,7 @@ def _body(df: pd.DataFrame) -> list[memoryview] | None:
         return None
     lines = _lines(cells) if len(df) else pa.array([], pa.large_string())
     del cells  # the rows are joined: the cells' memory goes back before the next slice is made
-    return [_values_view(lines)]
+    return [values_view(lines)]
 
 
 def _pandas_csv(df: pd.DataFrame) -> str:
@@ -218,14 +219,8 @@ def _starts_with_formula(text: pa.Array) -> np.ndarray:
 
 
 def _any_special(text: pa.Array) -> bool:
-    """Whether any cell may hold a character the csv module quotes: one regex match over the bytes of
-    all cells run together, not one per cell (a null's bytes, if any, can only make it say yes)."""
-    values = _values_view(text) if text.buffers()[2] is not None else b""
-    if len(values) == 0:
-        return False
-    offsets = pa.py_buffer(np.array([0, len(values)], dtype=np.int64))
-    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(values)])
-    return bool(pc.match_substring_regex(whole, SPECIAL_CHARACTERS)[0].as_py())
+    """Whether any cell may hold a character the csv module quotes (one pass over all the bytes)."""
+    return any_match(text, SPECIAL_CHARACTERS)
 
 
 def _np_valid(array: pa.Array) -> np.ndarray:
@@ -244,16 +239,6 @@ def _lines(cells: list[pa.Array]) -> pa.Array:
 def _text(value: str) -> pa.Scalar:
     """A scalar of the cells' Arrow type, for the string kernels."""
     return pa.scalar(value, pa.large_string())
-
-
-def _values_view(strings: pa.Array) -> memoryview:
-    """The values of a large string array run together: a view of its data buffer between the first
-    and last offsets (no copy)."""
-    if len(strings) == 0:
-        return memoryview(b"")
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
-    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
-    return memoryview(strings.buffers()[2])[first:last]
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
