@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wuwei_analysis import config, contract, reference
 from wuwei_analysis.cli import main
@@ -503,3 +505,55 @@ def test_quote_en_is_optional_and_carried_to_the_processed_tables(tmp_path):
 def test_quote_en_must_be_an_english_translation(tmp_path):
     problems = problems_for(tmp_path, f"{HEADER},quote_en\n{GOOD_ROW},累计新建46个城市小游园\n")
     assert_problem(problems, 2, "quote_en", "累计新建46个城市小游园", "not a short English translation")
+
+
+# --- the value-in-quote check: an Arrow fast path for quotes that end with their value ----------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from(list("7所 多万")), max_size=4),
+            st.text(alphabet=st.sampled_from(list("7所 多万合：")), max_size=8),
+        ),
+        max_size=12,
+    )
+)
+def test_value_in_quote_flags_exactly_the_rows_whose_quote_lacks_the_value(rows) -> None:
+    from wuwei_analysis.tables import value_checks
+
+    frame = pd.DataFrame(
+        {
+            "value": pd.Series([v for v, _ in rows], dtype="str"),
+            "quote": pd.Series([q for _, q in rows], dtype="str"),
+            "_file": "t.csv",
+            "_line": range(2, len(rows) + 2),
+        }
+    )
+    flagged = [p.line for p in value_checks.check_value_in_quote(frame)]
+    squash = value_checks._squash
+    assert flagged == [line for line, (v, q) in enumerate(rows, start=2) if squash(v) not in squash(q)]
+
+
+def test_a_quote_ending_with_its_value_passes_and_one_without_it_fails() -> None:
+    from wuwei_analysis.tables import value_checks
+
+    frame = pd.DataFrame(
+        {
+            "value": pd.Series(["73所", "73所", "1,234户", "5"], dtype="str"),
+            "quote": pd.Series(["建成73所", "建成37所", "共1,234户。", "五"], dtype="str"),
+            "_file": "t.csv",
+            "_line": [2, 3, 4, 5],
+        }
+    )
+    assert value_checks._quote_ends_with_value(frame["value"], frame["quote"]).tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert [(p.line, p.rule) for p in value_checks.check_value_in_quote(frame)] == [
+        (3, "quote does not contain the value"),
+        (5, "quote does not contain the value"),
+    ]

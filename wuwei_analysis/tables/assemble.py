@@ -14,7 +14,7 @@ import pandas as pd
 
 from wuwei_analysis import config, contract, reference
 from wuwei_analysis.errors import Problem
-from wuwei_analysis.tables import checks
+from wuwei_analysis.tables import checks, value_checks
 from wuwei_analysis.tables.parse import parse_values
 
 
@@ -111,11 +111,11 @@ def build_indicators(
             rule,
             "write the figure as the source does, e.g. 73所, 1000多名, 70%, 1:1.22, 八项",
         )
-    problems += checks.check_value_in_quote(frame)
-    unit, found = checks.resolve_units(frame, parsed)
+    problems += value_checks.check_value_in_quote(frame)
+    unit, found = value_checks.resolve_units(frame, parsed)
     problems += found
-    problems += checks.check_ranges(frame, parsed, unit)
-    problems += checks.check_qualifier(frame, parsed)
+    problems += value_checks.check_ranges(frame, parsed, unit)
+    problems += value_checks.check_qualifier(frame, parsed)
     status, found = checks.resolve_status(frame)
     problems += found
     period, found = checks.resolve_period(frame)
@@ -142,7 +142,7 @@ def build_indicators(
             "period_date": frame["period_date"].str.strip(),
             "period_start": frame["period_start"].str.strip(),
             "value_as_written": frame["value"],
-            "unit_as_written": checks.unit_as_written(frame, parsed),
+            "unit_as_written": value_checks.unit_as_written(frame, parsed),
             "source_id": frame["source_id"],
             "quote": frame["quote"],
             "quote_en": frame.get("quote_en", ""),
