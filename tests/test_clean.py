@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wuwei_analysis import config, contract, reference
 from wuwei_analysis.cli import main
@@ -367,6 +369,29 @@ def test_the_schema_refuses_a_repeated_key(bundled):
         contract.schema("indicators").validate(pd.concat([frame, frame], ignore_index=True))
 
 
+def test_clean_leaves_the_key_to_its_duplicate_check_and_the_schema_can_skip_it(bundled):
+    frame = _one_figure(bundled)
+    twice = pd.concat([frame, frame], ignore_index=True)
+    contract.schema("indicators", key=False).validate(twice)  # what clean runs after check_duplicates
+    with pytest.raises(pandera.errors.SchemaError):
+        contract.schema("indicators", key=True).validate(twice)
+
+
+@pytest.mark.parametrize("storage", ["str", "object"])
+def test_vocabulary_columns_are_cast_as_a_cast_would_with_nulls_and_repeats(storage):
+    themes = pd.Series(["urban", None, "health", "urban", None, "education"] * 3, dtype=storage)
+    frame = pd.DataFrame({"theme": themes, "year": [2025, None, 2024] * 6}).iloc[2:]  # not from 0
+    typed = contract.with_dtypes(frame, "indicators")
+    cast = frame.astype({"theme": contract.dtypes("indicators")["theme"], "year": "Int16"})
+    pd.testing.assert_frame_equal(typed, cast)
+    empty = contract.with_dtypes(frame.head(0), "indicators")
+    assert empty["theme"].dtype == cast["theme"].dtype and len(empty) == 0
+    with pytest.raises(ValueError, match=r"themes.csv.*\['sport'\]"):
+        contract.with_dtypes(
+            frame.assign(theme=themes.iloc[2:].where(themes.iloc[2:] != "health", "sport")), "indicators"
+        )
+
+
 def test_schema_allows_every_qualifier_of_the_reference_table():
     words = contract.with_dtypes(pd.DataFrame({"qualifier": sorted(reference.qualifiers())}), "indicators")
     assert {"at_least", "at_most"} <= set(words["qualifier"])
@@ -480,3 +505,55 @@ def test_quote_en_is_optional_and_carried_to_the_processed_tables(tmp_path):
 def test_quote_en_must_be_an_english_translation(tmp_path):
     problems = problems_for(tmp_path, f"{HEADER},quote_en\n{GOOD_ROW},累计新建46个城市小游园\n")
     assert_problem(problems, 2, "quote_en", "累计新建46个城市小游园", "not a short English translation")
+
+
+# --- the value-in-quote check: an Arrow fast path for quotes that end with their value ----------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from(list("7所 多万")), max_size=4),
+            st.text(alphabet=st.sampled_from(list("7所 多万合：")), max_size=8),
+        ),
+        max_size=12,
+    )
+)
+def test_value_in_quote_flags_exactly_the_rows_whose_quote_lacks_the_value(rows) -> None:
+    from wuwei_analysis.tables import value_checks
+
+    frame = pd.DataFrame(
+        {
+            "value": pd.Series([v for v, _ in rows], dtype="str"),
+            "quote": pd.Series([q for _, q in rows], dtype="str"),
+            "_file": "t.csv",
+            "_line": range(2, len(rows) + 2),
+        }
+    )
+    flagged = [p.line for p in value_checks.check_value_in_quote(frame)]
+    squash = value_checks._squash
+    assert flagged == [line for line, (v, q) in enumerate(rows, start=2) if squash(v) not in squash(q)]
+
+
+def test_a_quote_ending_with_its_value_passes_and_one_without_it_fails() -> None:
+    from wuwei_analysis.tables import value_checks
+
+    frame = pd.DataFrame(
+        {
+            "value": pd.Series(["73所", "73所", "1,234户", "5"], dtype="str"),
+            "quote": pd.Series(["建成73所", "建成37所", "共1,234户。", "五"], dtype="str"),
+            "_file": "t.csv",
+            "_line": [2, 3, 4, 5],
+        }
+    )
+    assert value_checks._quote_ends_with_value(frame["value"], frame["quote"]).tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert [(p.line, p.rule) for p in value_checks.check_value_in_quote(frame)] == [
+        (3, "quote does not contain the value"),
+        (5, "quote does not contain the value"),
+    ]

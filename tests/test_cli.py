@@ -32,3 +32,23 @@ def test_no_command_is_a_usage_error_not_a_traceback():
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "usage: wuwei" in done.stderr
+
+
+def test_arrow_arenas_are_committed_as_used_unless_the_environment_says_otherwise(tmp_path, monkeypatch):
+    import os
+
+    from wuwei_analysis import cli
+
+    monkeypatch.delenv("MIMALLOC_ARENA_EAGER_COMMIT", raising=False)
+    assert cli.main(["check", str(tmp_path)]) == 2  # an empty folder: a problem, not a crash
+    assert os.environ["MIMALLOC_ARENA_EAGER_COMMIT"] == "0"
+    monkeypatch.setenv("MIMALLOC_ARENA_EAGER_COMMIT", "1")
+    cli.main(["check", str(tmp_path)])
+    assert os.environ["MIMALLOC_ARENA_EAGER_COMMIT"] == "1"
+
+
+def test_the_command_imports_no_pyarrow_before_it_sets_the_allocator():
+    # mimalloc reads its settings when pyarrow first loads: main() must run before that import
+    code = "import sys, wuwei_analysis.cli; print('pyarrow' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

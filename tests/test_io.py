@@ -541,6 +541,26 @@ def test_csv_bytes_match_pandas_for_any_cells(rows) -> None:
     assert write_csv_bytes(frame) == _pandas_writes(frame)
 
 
+def test_csv_bytes_made_in_slices_are_the_bytes_made_in_one_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wuwei_analysis.tables import write as write_module
+
+    text = ["a,b", 'q"x', "=1+2", "", None, "中文", "@x", "-3"] * 3
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(text, dtype="str"),
+            "value": [1437.0, float("nan"), 1e-05, 7.0, 0.1, -2.0, 1e16, 3.5] * 3,
+            "theme": pd.Categorical(["x", None, "=y", "x", "z", "x", "=y", "z"] * 3),
+        }
+    )
+    whole = write_csv_bytes(frame)
+    monkeypatch.setattr(write_module, "CSV_SLICE_ROWS", 5)  # 24 rows: five slices, the last short
+    assert write_csv_bytes(frame) == whole == _pandas_writes(frame)
+    # a CR in a cell of the last slice only: the whole table is written by pandas, every text quoted
+    frame.loc[23, "text"] = "r\rr"
+    assert write_csv_bytes(frame).count(b'"r\rr"') == 1
+    assert write_csv_bytes(frame) == write_module.UTF8_BOM + write_module._pandas_csv(frame).encode()
+
+
 def test_xlsx_whole_floats_have_no_float_artefacts(tmp_path: Path) -> None:
     # openpyxl stores 1e20 as "1e+20", which reads back as a float, not an int.
     workbook = openpyxl.Workbook()
@@ -657,3 +677,103 @@ def test_both_readers_agree_on_any_text(tmp_path_factory: pytest.TempPathFactory
     path = tmp_path_factory.mktemp("readers") / "t.csv"
     path.write_bytes(("h1,h2\n" + text).encode("utf-8"))
     _same_table(*_both_readers(path))
+
+
+# Arrow reads a UTF-8 file from its bytes: what it accepts must be what Python's decoder accepts.
+BAD_UTF8 = [b"\xed\xa0\x80", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xf4\x90\x80\x80", b"\x80", b"\xe6\xad", b"\xff"]
+GOOD_UTF8 = [b"\xf0\x9f\x98\x80", b"\xef\xbf\xbf", b"\xed\x9f\xbf", b"\xee\x80\x80", b"\xf4\x8f\xbf\xbf"]
+
+
+@pytest.mark.parametrize("sequence", BAD_UTF8 + GOOD_UTF8)
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_arrow_takes_a_utf8_file_exactly_when_python_decodes_it(tmp_path: Path, sequence, bom) -> None:
+    from wuwei_analysis.tables import arrow_csv
+
+    data = b"a,b\n1,x" + sequence + b'y\n2,"q,"\n'
+    decodes = sequence in GOOD_UTF8
+    assert (arrow_csv.read_columns(bom + data, ",", len(bom)) is not None) == decodes
+    path = tmp_path / "t.csv"
+    path.write_bytes(bom + data)
+    fast, slow = _both_readers(path)
+    _same_table(fast, slow)
+    if decodes:
+        assert fast.ok and fast.encoding.startswith("utf-8")
+    else:  # a bad sequence is reported with its line, as before, or the file is GB18030 after all
+        assert not fast.ok or fast.encoding == "gb18030"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b",", b'"', b"\n", b"\r\n", b"\xe6\xad\xa6", b"\xff", b" "]), max_size=30
+    )
+)
+def test_both_readers_agree_on_any_bytes(tmp_path_factory: pytest.TempPathFactory, data: list[bytes]) -> None:
+    path = tmp_path_factory.mktemp("bytes") / "t.csv"
+    path.write_bytes(b'h1,h2\n"x",1\n' + b"".join(data))
+    _same_table(*_both_readers(path))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list('a"\n武\r,')), max_size=30), bom=st.booleans())
+def test_the_lines_holding_a_quote_are_found_in_the_bytes(text: str, bom: bool) -> None:
+    from wuwei_analysis.tables.arrow_csv import _lines_with_quotes
+
+    start = 3 if bom else 0
+    rows, lines = _lines_with_quotes(b"\xef\xbb\xbf"[:start] + text.encode("utf-8"), start)
+    expected = [(i, line.removesuffix("\r")) for i, line in enumerate(text.split("\n")) if '"' in line]
+    assert list(zip(rows.tolist(), lines, strict=True)) == expected
+
+
+def test_text_cells_are_read_at_their_offsets_and_a_null_is_never_a_formula() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from wuwei_analysis.tables import write as write_module
+
+    validity = pa.py_buffer(np.packbits([0, 1, 1], bitorder="little"))
+    offsets = pa.py_buffer(np.array([0, 3, 6, 8], dtype=np.int64))
+    # a null whose bytes are "=a,", then "bcd" and "-x"
+    cells = pa.Array.from_buffers(pa.large_string(), 3, [validity, offsets, pa.py_buffer(b"=a,bcd-x")])
+    assert write_module._starts_with_formula(cells).tolist() == [False, False, True]
+    assert write_module._rendered(cells, True).to_pylist() == ["", "bcd", "'-x"]
+    sliced = pa.array(["x", "=y", 'a"b', "z", ""], pa.large_string()).slice(1, 2)
+    assert write_module._starts_with_formula(sliced).tolist() == [True, False]
+    assert write_module._any_special(sliced) and not write_module._any_special(sliced.slice(0, 1))
+    assert write_module._rendered(sliced, True).to_pylist() == ["'=y", '"a""b"']
+    empty = pa.array(["", ""], pa.large_string())
+    assert not write_module._any_special(empty) and not write_module._starts_with_formula(empty).any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=40), chunk=st.integers(1, 8))
+def test_byte_positions_found_chunk_by_chunk_are_all_of_them(data: bytes, chunk: int) -> None:
+    import numpy as np
+
+    from wuwei_analysis.tables.arrow_csv import _positions
+
+    view = np.frombuffer(data, dtype=np.uint8)
+    assert _positions(view, ord('"'), chunk).tolist() == [i for i, b in enumerate(data) if b == ord('"')]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list('a,"合计Tt武 ')), max_size=4))),
+    start=st.integers(0, 3),
+)
+def test_one_pass_over_a_column_finds_whatever_a_cell_holds(cells, start) -> None:
+    import pyarrow as pa
+
+    from wuwei_analysis.tables.arrow_text import any_match, column_may_match
+
+    for kind in (pa.string(), pa.large_string()):
+        strings = pa.array(cells, kind).slice(start)
+        shown = [c for c in strings.to_pylist() if c is not None]
+        for pattern, found in ((r'[,"]', any("," in c or '"' in c for c in shown)), ("(?i)合计|total", None)):
+            if found is None:
+                found = any("合计" in c or "total" in c.lower() for c in shown)
+            if found:  # never a miss; a hit across two cells is allowed
+                assert any_match(strings, pattern)
+        column = pd.Series(pd.array(strings, dtype="str"))
+        assert column_may_match(column, "合计") or not any("合计" in c for c in shown)
+    assert not any_match(pa.array(["ab", "", None]), "[,]")

@@ -14,42 +14,52 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 QUOTE = '"'
 # Characters whose presence sends a table to the slow reader, which reports or counts them itself.
 SLOW_CHARACTERS = ("\x00", "\ufeff")
+SLOW_BYTES = tuple(char.encode("utf-8") for char in SLOW_CHARACTERS)
 
 
 def read_columns(
-    text: str, delimiter: str, utf8: bytes | None = None
+    data: bytes | str, delimiter: str, start: int = 0
 ) -> tuple[list[str], list[pa.Array]] | None:
-    """The header cells and the data columns (Arrow text, as written) of ``text``; None if the slow
-    reader must read it. ``utf8``: the file's bytes when they are ``text`` in UTF-8 (no re-encoding)."""
-    if not text or any(char in text for char in SLOW_CHARACTERS):
+    """The header cells and the data columns (Arrow text, as written) of the table ``data[start:]``
+    in UTF-8 (a ``str`` is encoded first); None if the slow reader must read it, also when the bytes
+    are not valid UTF-8 (Arrow checks every cell). Every test is made on the bytes: the characters
+    it looks for are ASCII (or the BOM), which UTF-8 never uses inside another character."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if start >= len(data) or any(data.find(chars, start) >= 0 for chars in SLOW_BYTES):
         return None
-    if text.count("\r") != text.count("\r\n"):  # a bare CR ends a line for the csv module only
+    if data.count(b"\r", start) != data.count(b"\r\n", start):  # a bare CR ends a line for csv only
         return None
-    lines = text.count("\n") + (not text.endswith("\n"))
-    header = _first_line_cells(text, delimiter)
+    lines = data.count(b"\n", start) + (not data.endswith(b"\n"))
+    header = _first_line_cells(data, start, delimiter)
     if header is None or len(header) == 0 or lines < 2:
         return None
-    table = _arrow_table(utf8 if utf8 is not None else text.encode("utf-8"), delimiter, len(header))
+    table = _arrow_table(memoryview(data)[start:], delimiter, len(header))
     if table is None or table.num_rows != lines:  # blank lines, or a quoted cell over several lines
         return None
     columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    del table
     if [column[0].as_py() for column in columns] != header:
         return None
-    if QUOTE in text and not _quoted_lines_agree(text, delimiter, columns):
+    if data.find(b'"', start) >= 0 and not _quoted_lines_agree(data, start, delimiter, columns):
         return None
     return header, [column.slice(1) for column in columns]
 
 
-def _first_line_cells(text: str, delimiter: str) -> list[str] | None:
+def _first_line_cells(data: bytes, start: int, delimiter: str) -> list[str] | None:
     """The cells of the first line as the csv module reads them; None when it is blank or odd."""
-    end = text.find("\n")
-    first = text[: end if end >= 0 else len(text)].removesuffix("\r")
+    end = data.find(b"\n", start)
+    try:
+        first = data[start : end if end >= 0 else len(data)].decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
     if not first.strip() or QUOTE in first and first.count(QUOTE) % 2:
         return None
     try:
@@ -78,32 +88,37 @@ def _arrow_table(data: bytes | memoryview, delimiter: str, width: int) -> pa.Tab
         return None
 
 
-def _quoted_lines_agree(text: str, delimiter: str, columns: list[pa.Array]) -> bool:
+def _quoted_lines_agree(data: bytes, start: int, delimiter: str, columns: list[pa.Array]) -> bool:
     """Whether the csv module (strict) reads every line holding a quote as Arrow did."""
-    numbers, lines = _lines_with_quotes(text)
+    rows, lines = _lines_with_quotes(data, start)
     try:
         records = list(csv.reader(lines, delimiter=delimiter, strict=True))
     except csv.Error:
         return False
     if len(records) != len(lines):
         return False
-    rows = pa.array([number - 1 for number in numbers], pa.int64())
-    cells = [column.take(rows).to_pylist() for column in columns]
+    taken = pa.array(rows, pa.int64())
+    cells = [column.take(taken).to_pylist() for column in columns]
     return [list(row) for row in zip(*cells, strict=True)] == records
 
 
-def _lines_with_quotes(text: str) -> tuple[list[int], list[str]]:
-    """The 1-based numbers and the text (without line end) of the lines that hold a quote."""
-    numbers: list[int] = []
-    lines: list[str] = []
-    number, counted_to, position = 1, 0, text.find(QUOTE)
-    while position >= 0:
-        start = text.rfind("\n", 0, position) + 1
-        end = text.find("\n", position)
-        end = len(text) if end < 0 else end
-        number += text.count("\n", counted_to, start)
-        counted_to = start
-        numbers.append(number)
-        lines.append(text[start:end].removesuffix("\r"))
-        position = text.find(QUOTE, end)
-    return numbers, lines
+def _lines_with_quotes(data: bytes, start: int) -> tuple[np.ndarray, list[str]]:
+    """The 0-based numbers and the text (without line end) of the lines of ``data[start:]`` that
+    hold a quote: found with numpy over the bytes, then only those lines are decoded."""
+    view = np.frombuffer(data, dtype=np.uint8, offset=start)
+    ends = _positions(view, ord("\n"))
+    rows = np.unique(np.searchsorted(ends, _positions(view, ord(QUOTE))))
+    firsts = np.where(rows > 0, ends[np.maximum(rows - 1, 0)] + 1, 0) if len(ends) else np.zeros_like(rows)
+    lasts = np.append(ends, len(view))[rows]
+    lines = [
+        data[start + first : start + last].decode("utf-8").removesuffix("\r")
+        for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True)
+    ]
+    return rows, lines
+
+
+def _positions(view: np.ndarray, byte: int, chunk: int = 1 << 22) -> np.ndarray:
+    """The positions of ``byte`` in ``view``, found a few MB at a time (a mask of the whole file
+    would be a fresh allocation of its size, which the kernel may stall to back with huge pages)."""
+    found = [np.flatnonzero(view[at : at + chunk] == byte) + at for at in range(0, len(view), chunk)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)

@@ -6,6 +6,8 @@ value, with a hint; resolvers also return the resolved column (theme ids, region
 
 Every rule is a column operation or a join: a lookup in the reference data runs once per
 *distinct* cell (:func:`lookup`), and Python touches single rows only to write the problems found.
+The checks of a figure's value (unit, range, qualifier, quote) are in
+:mod:`~wuwei_analysis.tables.value_checks`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyarrow as pa
 from wuwei_analysis import reference
 from wuwei_analysis.contract import EARLIEST_YEAR
 from wuwei_analysis.errors import Problem
+from wuwei_analysis.tables.arrow_text import column_may_match
 
 # The longest quote we accept: the source rules allow a short clause
 # (about 30 characters), never a paragraph.
@@ -156,119 +159,13 @@ def check_totals(frame: pd.DataFrame, columns: list[str]) -> list[Problem]:
     pattern = "|".join(re.escape(w) for w in TOTAL_WORDS)
     problems = []
     for column in columns:
+        if not column_may_match(frame[column], f"(?i){pattern}"):  # one pass over the column's bytes
+            continue
         is_total = frame[column].str.contains(pattern, case=False, regex=True)
         problems += problems_where(
             frame, is_total, column, "total row", "totals are computed from the figures; remove the row"
         )
     return problems
-
-
-def resolve_units(frame: pd.DataFrame, parsed: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
-    """The canonical unit of each row, from the unit column or the value's own unit word."""
-    aliases = reference.unit_aliases()
-    problems: list[Problem] = []
-    unit = lookup(frame["unit"], lambda u: aliases.get(reference.lookup_key(u), ""))
-    from_counter = lookup(parsed["counter"], lambda c: aliases.get(reference.lookup_key(c), "") if c else "")
-    stated = ~blank(frame["unit"])
-    problems += problems_where(
-        frame,
-        stated & (unit == ""),
-        "unit",
-        "unknown unit",
-        "use a unit from data/reference/units.csv, or add one there",
-    )
-    unit = unit.where(stated, from_counter)
-    ok = parsed["kind"].isin(["number", "percent", "ratio", "range"])
-    problems += problems_where(
-        frame,
-        ~stated & (unit == "") & ok,
-        "unit",
-        "no unit",
-        "fill the unit column (the value's own word, if any, does not name a unit)",
-    )
-    # A unit word written on the value must agree with the unit column.
-    both = stated & (unit != "") & (parsed["counter"] != "")
-    if both.any():
-        problems += _misfit_words(frame.loc[both], parsed.loc[both, "counter"], unit[both])
-    kind_units = {"percent": "percent", "ratio": "ratio"}
-    for kind, unit_id in kind_units.items():
-        mismatch = (parsed["kind"] == kind) & (unit != unit_id) & (unit != "")
-        problems += problems_where(frame, mismatch, "unit", f"a {kind} value needs unit {unit_id!r}")
-    return unit, problems
-
-
-def _misfit_words(frame: pd.DataFrame, counter: pd.Series, unit: pd.Series) -> list[Problem]:
-    """Rows whose unit word does not fit their unit: decided once per distinct (word, unit) pair,
-    then joined back onto the rows."""
-    aliases = reference.unit_aliases()
-    known = reference.units()
-    pairs = pd.DataFrame({"counter": counter, "unit": unit})
-    distinct = pairs.drop_duplicates()
-    fits = [
-        word in known[unit_id].counters or aliases.get(reference.lookup_key(word)) == unit_id
-        for word, unit_id in zip(distinct["counter"], distinct["unit"], strict=True)
-    ]
-    if all(fits):  # the usual case: no join of every row
-        return []
-    misfits = pairs.reset_index().merge(distinct[[not f for f in fits]], on=["counter", "unit"])
-    rows = frame.loc[misfits["index"]]
-    return [
-        Problem(
-            file,
-            int(line),
-            "value",
-            value,
-            f"unit word {word!r} does not fit unit {unit_id!r}",
-            "words that fit: " + ", ".join(known[unit_id].counters or ("none",)),
-        )
-        for file, line, value, word, unit_id in zip(
-            rows["_file"], rows["_line"], rows["value"], misfits["counter"], misfits["unit"], strict=True
-        )
-    ]
-
-
-def check_ranges(frame: pd.DataFrame, parsed: pd.DataFrame, unit: pd.Series) -> list[Problem]:
-    problems = []
-    highest = parsed[["value", "value_high"]].max(axis=1)
-    for unit_id, spec in reference.units().items():
-        rows = unit == unit_id
-        if spec.min is not None:
-            below = rows & (parsed["value"] < spec.min)
-            problems += problems_where(
-                frame, below, "value", f"below {spec.min:g} for unit {unit_id!r}", "counts cannot be negative"
-            )
-        if spec.max is not None:
-            above = rows & (highest > spec.max)
-            hint = "write percentages on one scale, 0–100 (70%, not 7000%)"
-            problems += problems_where(
-                frame, above, "value", f"above {spec.max:g} for unit {unit_id!r}", hint
-            )
-    # 0.7 in a percent column is 70 % on another scale, or 0.7 %: refuse to guess.
-    bare_fraction = (unit == "percent") & (parsed["kind"] == "number") & (parsed["value"].abs() < 1)
-    problems += problems_where(
-        frame,
-        bare_fraction & (parsed["value"] != 0),
-        "value",
-        "ambiguous percentage scale",
-        "percentages use one scale, 0–100: write 70% (not 0.7) or 0.7%",
-    )
-    return problems
-
-
-def check_value_in_quote(frame: pd.DataFrame) -> list[Problem]:
-    # A value found as written is found once spaces are squashed out of both (the quote's spaces
-    # inside it go with the value's), so only the other rows are squashed.
-    values, quotes = frame["value"].astype(str).tolist(), frame["quote"].astype(str).tolist()
-    missed = [i for i, (value, quote) in enumerate(zip(values, quotes, strict=True)) if value not in quote]
-    bad = np.zeros(len(frame), dtype=bool)
-    bad[missed] = [_squash(values[i]) not in _squash(quotes[i]) for i in missed]
-    bad = pd.Series(bad, index=frame.index)
-    hint = "the quote must state the figure as written in the value column"
-    return problems_where(frame, bad, "quote", "quote does not contain the value", hint)
-
-
-def _squash(text: str) -> str:
-    return "".join(str(text).split())
 
 
 def check_duplicates(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
@@ -304,27 +201,6 @@ def check_duplicates(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
             strict=True,
         )
     ]
-
-
-def check_qualifier(frame: pd.DataFrame, parsed: pd.DataFrame) -> list[Problem]:
-    """A qualifier column, where filled, names a known qualifier and agrees with the value's own."""
-    stated = frame["qualifier"].str.strip()
-    valid = set(reference.qualifiers())
-    problems = problems_where(
-        frame,
-        (stated != "") & ~stated.isin(valid),
-        "qualifier",
-        "unknown qualifier",
-        "one of: " + ", ".join(sorted(valid)),
-    )
-    problems += problems_where(
-        frame,
-        (stated != "") & stated.isin(valid) & (stated != parsed["qualifier"]) & parsed["kind"].ne("error"),
-        "qualifier",
-        "qualifier disagrees with the value",
-        "leave it blank to read it from the value",
-    )
-    return problems
 
 
 def resolve_status(frame: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
@@ -378,12 +254,6 @@ def check_period_dates(frame: pd.DataFrame, period: pd.Series) -> list[Problem]:
             f"set period to {owner}, or leave {column} blank",
         )
     return problems
-
-
-def unit_as_written(frame: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
-    """The unit word the source writes: the value's own (130家 → 家), else the unit cell."""
-    counter = parsed["counter"].fillna("").astype(str)
-    return counter.where(counter != "", frame["unit"].astype(str).str.strip())
 
 
 def check_source_dates(frame: pd.DataFrame) -> list[Problem]:

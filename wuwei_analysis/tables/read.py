@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import functools
 import gc
 import io
 import os
-import warnings
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from wuwei_analysis.errors import Problem, relative_name
-from wuwei_analysis.tables import arrow_csv
+from wuwei_analysis.tables import arrow_csv, xlsx
 from wuwei_analysis.tables.encoding import (
     UTF8_BOM,
+    UTF16_BOMS,
     BadBytes,
     decode_reporting,
     likely_encoding,
@@ -50,6 +46,7 @@ from wuwei_analysis.tables.structure import (
 DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIX = ".xlsx"
 XLSX_ENCODING = "xlsx"  # RawTable.encoding of a workbook (its XML is always UTF-8)
+UTF8_ENCODINGS = ("utf-8", "utf-8-sig")
 
 
 @dataclass(eq=False)
@@ -136,15 +133,20 @@ def _empty_table(path: Path, encoding: str, problems: list[Problem], sheet: str 
 
 def _read_delimited(path: Path, fast: bool = True) -> RawTable:
     """Read a CSV/TSV file, keeping physical line numbers: with Arrow when every record is one line
-    (:mod:`~wuwei_analysis.tables.arrow_csv`), else record by record with the ``csv`` module."""
+    (:mod:`~wuwei_analysis.tables.arrow_csv`), else record by record with the ``csv`` module.
+
+    A UTF-8 file (the usual one) goes to Arrow as its bytes, never decoded into one Python string;
+    only when Arrow cannot read it is it decoded, with every bad byte sequence reported."""
     data = path.read_bytes()
+    if fast:
+        table = _read_utf8(path, data)
+        if table is not None:
+            return table
     encoding = likely_encoding(data)
     text, bad_bytes = decode_reporting(data, encoding)
     delimiter = _detect_delimiter(path.suffix.lower(), text)
-    if fast and not bad_bytes:
-        utf8 = memoryview(data)[len(UTF8_BOM) if encoding == "utf-8-sig" else 0 :]
-        found = arrow_csv.read_columns(text, delimiter, utf8 if encoding in ("utf-8", "utf-8-sig") else None)
-        del utf8
+    if fast and not bad_bytes and encoding not in UTF8_ENCODINGS:  # UTF-8 was tried above
+        found = arrow_csv.read_columns(text, delimiter)
         table = _arrow_table(path, encoding, *found) if found else None
         if table is not None:
             return table
@@ -152,6 +154,17 @@ def _read_delimited(path: Path, fast: bool = True) -> RawTable:
     with _gc_paused():
         records, problems = _parse_delimited(text, delimiter, relative_name(path))
         return _build_table(path, records, encoding, problems, bad_bytes, delimiter)
+
+
+def _read_utf8(path: Path, data: bytes) -> RawTable | None:
+    """The table Arrow reads from ``data`` as UTF-8 (a BOM skipped), or None when the file is in
+    another encoding, has a bad byte or needs the ``csv`` module."""
+    if data[:2] in UTF16_BOMS:
+        return None
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    delimiter = _detect_delimiter(path.suffix.lower(), memoryview(data)[start:])
+    found = arrow_csv.read_columns(data, delimiter, start)
+    return _arrow_table(path, "utf-8-sig" if start else "utf-8", *found) if found else None
 
 
 @contextlib.contextmanager
@@ -167,7 +180,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _detect_delimiter(suffix: str, text: str) -> str:
+def _detect_delimiter(suffix: str, text: str | memoryview) -> str:
     """Tab for ``.tsv``; otherwise tab only if the first line has more tabs than commas."""
     if suffix == ".tsv":
         return "\t"
@@ -175,11 +188,16 @@ def _detect_delimiter(suffix: str, text: str) -> str:
     return "\t" if first_line.count("\t") > first_line.count(",") else ","
 
 
-def _first_line(text: str, chunk: int = 1 << 16) -> str:
-    """The first non-blank line of ``text`` (as ``str.splitlines`` splits), without splitting it all."""
+def _first_line(text: str | memoryview, chunk: int = 1 << 16) -> str:
+    """The first non-blank line of ``text`` (as ``str.splitlines`` splits), without splitting it all;
+    UTF-8 bytes are decoded a prefix at a time (a character cut at a prefix's end, or a bad byte,
+    becomes U+FFFD)."""
     while True:
         whole = chunk >= len(text)
-        lines = text[:chunk].splitlines()
+        prefix = text[:chunk]
+        if isinstance(prefix, memoryview):
+            prefix = str(prefix, "utf-8", errors="replace")
+        lines = prefix.splitlines()
         # The last line of a prefix may be cut short: only trusted when the prefix is the text.
         found = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
         if found is not None or whole:
@@ -233,84 +251,11 @@ def _parse_delimited(text: str, delimiter: str, name: str) -> tuple[list[Record]
 
 def _read_xlsx(path: Path) -> RawTable:
     """Read the worksheet named like the file, or else the first non-empty one."""
-    import openpyxl  # here: most raw tables are CSV, and the import costs half a second
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    name = relative_name(path)
-    try:
-        # Opened read-only by us; openpyxl's read_only mode is not used because it hides merged
-        # cells. openpyxl warns about workbook features it ignores (styles, extensions).
-        with path.open("rb") as handle, warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            workbook = openpyxl.load_workbook(handle, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as err:
-        problem = Problem(
-            name, rule="not a readable .xlsx workbook", value=str(err), hint="re-save it from Excel as .xlsx"
-        )
-        return _empty_table(path, XLSX_ENCODING, [problem])
-    sheet = _pick_sheet(workbook, path.stem)
-    if sheet is None:
-        problem = Problem(name, rule="file is empty", hint="no sheet of the workbook has data")
-        return _empty_table(path, XLSX_ENCODING, [problem])
-    records = [Record(number, number, fields) for number, fields in enumerate(_sheet_grid(sheet), start=1)]
+    sheet = xlsx.read_sheet(path)
+    if isinstance(sheet, Problem):
+        return _empty_table(path, XLSX_ENCODING, [sheet])
+    records = [Record(number, number, fields) for number, fields in enumerate(sheet.rows, start=1)]
     return _build_table(path, records, XLSX_ENCODING, [], [], ",", sheet.title)
-
-
-def _pick_sheet(workbook: Any, stem: str) -> Any | None:
-    """The worksheet titled like the file, else the first with any value, else None."""
-    for sheet in workbook.worksheets:
-        if sheet.title.strip().casefold() == stem.strip().casefold() and _has_values(sheet):
-            return sheet
-    return next((sheet for sheet in workbook.worksheets if _has_values(sheet)), None)
-
-
-def _has_values(sheet: Any) -> bool:
-    """Whether any cell of the sheet holds a non-blank value."""
-    return any(
-        value is not None and str(value).strip() for row in sheet.iter_rows(values_only=True) for value in row
-    )
-
-
-def _sheet_grid(sheet: Any) -> list[list[str]]:
-    """All cells from A1 as text, each merged range filled with its top-left value."""
-    grid = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(min_row=1, min_col=1)]
-    for merged in sheet.merged_cells.ranges:
-        top_left = grid[merged.min_row - 1][merged.min_col - 1]
-        for row in range(merged.min_row - 1, min(merged.max_row, len(grid))):
-            for col in range(merged.min_col - 1, min(merged.max_col, len(grid[row]))):
-                grid[row][col] = top_left
-    return grid
-
-
-def _cell_text(cell: Any) -> str:
-    """A cell's value as the text a reader sees, without float artefacts."""
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        if "%" in (getattr(cell, "number_format", "") or ""):
-            # Stored 0.7, shown as 70%: keep what the reader sees, not a bare 0.7.
-            return _format_decimal(Decimal(repr(value)) * 100) + "%"
-        return _format_number(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _format_number(value: int | float) -> str:
-    """'73' for 73 and 73.0, '13.24' for 13.24 (shortest round-trip text)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _format_decimal(value: Decimal) -> str:
-    """Plain notation without trailing zeros: Decimal('70.500') → '70.5'."""
-    return format(value.normalize(), "f")
 
 
 # --- shared structure checks -------------------------------------------------------------------

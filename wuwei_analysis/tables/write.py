@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wuwei_analysis.files import atomic_write_bytes, atomic_write_text
+from wuwei_analysis.tables.arrow_text import any_match, values_view
 from wuwei_analysis.tables.encoding import UTF8_BOM
 
 # Snappy is readable by every Parquet reader (Excel Power Query, DuckDB, older Spark); the
 # tables are small, so zstd's better ratio does not matter.
 PARQUET_COMPRESSION = "snappy"
+# A CSV of more rows is made in slices of this many rows, on this many threads: Arrow's string
+# kernels release the GIL, so two slices are made at once (the bytes are the same as in one go).
+CSV_SLICE_ROWS = 200_000
+CSV_THREADS = 2
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -55,14 +61,35 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     made column by column with Arrow's string kernels instead of a Python call per cell; a table
     with a column of another kind, or with a carriage return in a cell, is written by pandas.
     """
-    cells = _arrow_cells(df)
-    if cells is None:
+    bodies = _bodies(df)
+    if bodies is None:
         return UTF8_BOM + _pandas_csv(df).encode("utf-8")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(df.columns)
+    return b"".join((UTF8_BOM, header.getvalue().encode("utf-8"), *bodies))
+
+
+def _bodies(df: pd.DataFrame) -> list[memoryview] | None:
+    """The rows' bytes, slice by slice (on :data:`CSV_THREADS` threads), or None when pandas must
+    write the table."""
+    if any("\r" in str(name) for name in df.columns) or df.columns.duplicated().any():
+        return None
+    starts = range(0, len(df), CSV_SLICE_ROWS)
+    if len(starts) <= 1:
+        return _body(df)
+    with ThreadPoolExecutor(CSV_THREADS) as pool:
+        slices = list(pool.map(_body, (df.iloc[start : start + CSV_SLICE_ROWS] for start in starts)))
+    return None if any(body is None for body in slices) else [view for body in slices for view in body]
+
+
+def _body(df: pd.DataFrame) -> list[memoryview] | None:
+    """The CSV rows of ``df`` (no header), or None when pandas must write the table."""
+    cells = _arrow_cells(df)
+    if cells is None:
+        return None
     lines = _lines(cells) if len(df) else pa.array([], pa.large_string())
-    del cells  # the rows are joined: the cells' memory goes back before the bytes are made
-    return b"".join((UTF8_BOM, header.getvalue().encode("utf-8"), _values_view(lines)))
+    del cells  # the rows are joined: the cells' memory goes back before the next slice is made
+    return [values_view(lines)]
 
 
 def _pandas_csv(df: pd.DataFrame) -> str:
@@ -97,13 +124,11 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
 
 # What the csv module quotes (QUOTE_MINIMAL, '\n' line ends), and '\r', which it leaves bare.
 SPECIAL_CHARACTERS = '[,"\n\r]'
-FORMULA_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.large_binary())
+FORMULA_CODES = np.array([ord(start) for start in FORMULA_STARTS], dtype=np.uint8)
 
 
 def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
     """Each column as the CSV cells pandas would write, or None when pandas must write the table."""
-    if any("\r" in str(name) for name in df.columns) or df.columns.duplicated().any():
-        return None
     cells = []
     for position in range(df.shape[1]):
         text = _column_text(df.iloc[:, position])
@@ -167,12 +192,12 @@ def _rendered(text: pa.Array, is_text: bool) -> pa.Array | None:
         categories = _rendered(pc.cast(text.dictionary, pa.large_string()), is_text)
         return None if categories is None else pc.fill_null(pc.take(categories, text.indices), "")
     if is_text:
-        first = pc.binary_slice(text.cast(pa.large_binary()), 0, 1)  # the first byte: one ASCII sign
-        formula = pc.is_in(first, value_set=FORMULA_BYTES)
-        if pc.any(formula).as_py():
-            text = pc.if_else(formula, pc.binary_join_element_wise(_text("'"), text, _text("")), text)
-        special = pc.match_substring_regex(text, SPECIAL_CHARACTERS)  # one pass; such cells are rare
-        if pc.any(special).as_py():
+        formula = _starts_with_formula(text)
+        if formula.any():
+            neutralised = pc.binary_join_element_wise(_text("'"), text, _text(""))
+            text = pc.if_else(pa.array(formula), neutralised, text)
+        if _any_special(text):  # most columns hold none: one pass over all their bytes says so
+            special = pc.match_substring_regex(text, SPECIAL_CHARACTERS)
             if pc.any(pc.match_substring(pc.filter(text, special), "\r")).as_py():
                 return None
             escaped = pc.replace_substring(text, '"', '""')
@@ -180,6 +205,27 @@ def _rendered(text: pa.Array, is_text: bool) -> pa.Array | None:
                 special, pc.binary_join_element_wise(_text('"'), escaped, _text('"'), _text("")), text
             )
     return pc.fill_null(text, "")
+
+
+def _starts_with_formula(text: pa.Array) -> np.ndarray:
+    """Whether each cell starts with a sign Excel reads as a formula: the first byte of each filled
+    cell, read at its offset (every sign is one ASCII byte)."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    starts, filled = offsets[:-1], (offsets[1:] > offsets[:-1]) & _np_valid(text)
+    first = np.zeros(len(text), dtype=np.uint8)
+    if filled.any():
+        first[filled] = np.frombuffer(text.buffers()[2], dtype=np.uint8)[starts[filled]]
+    return np.isin(first, FORMULA_CODES) & filled
+
+
+def _any_special(text: pa.Array) -> bool:
+    """Whether any cell may hold a character the csv module quotes (one pass over all the bytes)."""
+    return any_match(text, SPECIAL_CHARACTERS)
+
+
+def _np_valid(array: pa.Array) -> np.ndarray:
+    """The validity of each cell as numpy booleans."""
+    return array.is_valid().to_numpy(zero_copy_only=False)
 
 
 def _lines(cells: list[pa.Array]) -> pa.Array:
@@ -193,16 +239,6 @@ def _lines(cells: list[pa.Array]) -> pa.Array:
 def _text(value: str) -> pa.Scalar:
     """A scalar of the cells' Arrow type, for the string kernels."""
     return pa.scalar(value, pa.large_string())
-
-
-def _values_view(strings: pa.Array) -> memoryview:
-    """The values of a large string array run together: a view of its data buffer between the first
-    and last offsets (no copy)."""
-    if len(strings) == 0:
-        return memoryview(b"")
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
-    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
-    return memoryview(strings.buffers()[2])[first:last]
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
