@@ -132,6 +132,10 @@ def _timed_with_cpu(fn, *args) -> tuple[float, str]:
     """Wall seconds of ``fn(*args)`` and, where it can be counted, ``"; CPU … s"`` of everything it ran."""
     group = CPUACCT / f"wuwei-bench-{os.getpid()}"
     try:
+        for stale in CPUACCT.glob("wuwei-bench-*"):  # an earlier run's, whose last orphans outlived it
+            if stale != group:
+                with contextlib.suppress(OSError):
+                    stale.rmdir()  # only an empty group goes
         group.mkdir(exist_ok=True)
         (group / "cgroup.procs").write_text(str(os.getpid()))
         before = int((group / "cpuacct.usage").read_text())
