@@ -132,3 +132,20 @@ def test_build_workers_hand_the_cache_to_the_kernels_they_start(tmp_path):
     )  # fmt: skip
     assert found.stdout.strip() == str(tmp_path / "charts")
     assert build_pool.WorkerPool(tmp_path / "log", tmp_path / "charts").chart_cache == tmp_path / "charts"
+
+
+def test_the_html_step_sets_aside_the_phone_drawing_the_charts_write():
+    """export.py names the phone type without importing the chart code (the build stays light)."""
+    from wuwei_analysis.build import export
+
+    assert chart_files.PHONE_MIME in export._ASIDE_MIMES
+
+
+def test_the_cache_is_written_whole_without_waiting_for_the_disk(cache, monkeypatch):
+    def no_fsync(descriptor):
+        raise AssertionError("the cache asked for an fsync")
+
+    monkeypatch.setattr(os, "fsync", no_fsync)
+    chart_cache.keep("ab" + "0" * 62, b"\x89PNG bytes")
+    assert chart_cache.fetch("ab" + "0" * 62) == b"\x89PNG bytes"
+    assert [p.name for p in cache.rglob("*") if p.is_file()] == ["ab" + "0" * 62]  # no temporary left

@@ -26,7 +26,7 @@ HASH_CHUNK_BYTES = 1 << 20
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path, scratch: Path | None = None) -> Iterator[Path]:
+def atomic_path(path: Path, scratch: Path | None = None, *, sync: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
     The temporary file (``.{name}.{random}.tmp``) is created empty; write to it inside the
@@ -34,18 +34,22 @@ def atomic_path(path: Path, scratch: Path | None = None) -> Iterator[Path]:
     the block raises, leaving any previous ``path`` untouched. Parent folders are created.
     ``scratch`` is a folder on the same file system to hold the temporary instead (the build's
     staging folder, so that a killed build leaves nothing beside the published files).
+    ``sync=False`` leaves out the fsyncs, for a file that need not outlive a crash (the build's
+    chart cache, deleted with its staging folder): the rename is still atomic for every reader.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _create_temporary(Path(scratch) / path.name if scratch else path)
     try:
         yield temporary
-        _fsync(temporary)
+        if sync:
+            _fsync(temporary)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    if sync:
+        _fsync_directory(path.parent)
 
 
 def _create_temporary(path: Path) -> Path:
@@ -79,9 +83,9 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def atomic_write_bytes(path: Path, data: bytes, scratch: Path | None = None) -> None:
-    """Write ``data`` to ``path`` atomically (``scratch``: see :func:`atomic_path`)."""
-    with atomic_path(path, scratch) as temporary:
+def atomic_write_bytes(path: Path, data: bytes, scratch: Path | None = None, *, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (``scratch`` and ``sync``: see :func:`atomic_path`)."""
+    with atomic_path(path, scratch, sync=sync) as temporary:
         temporary.write_bytes(data)
 
 

@@ -14,10 +14,9 @@ none and draws every chart, so a tweak of a chart's figure always shows.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
 import pickle
-import secrets
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import matplotlib as mpl
 
 from wuwei_analysis import config
+from wuwei_analysis.files import atomic_write_bytes, sha256_bytes, sha256_text
 
 
 def folder() -> Path | None:
@@ -48,15 +48,14 @@ def drawing_key(draw: Callable[[], Any]) -> str:
         payload = pickle.dumps(what, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
         return ""
-    return hashlib.sha256(payload).hexdigest()
+    return sha256_bytes(payload)
 
 
 def file_key(drawing: str, frame: str, fmt: str, dpi: int) -> str:
     """The key of one file of a drawing: the drawing, its frame, format and resolution, and every
     matplotlib setting in force (call it inside the house style, where the chart is saved)."""
     settings = repr(sorted((name, repr(value)) for name, value in mpl.rcParams.items()))
-    text = "\0".join((drawing, frame, fmt, str(dpi), mpl.__version__, settings))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_text("\0".join((drawing, frame, fmt, str(dpi), mpl.__version__, settings)))
 
 
 def fetch(key: str) -> bytes | None:
@@ -73,18 +72,13 @@ def fetch(key: str) -> bytes | None:
 def keep(key: str, data: bytes) -> None:
     """Keep ``data`` under ``key`` for the rest of the build (no-op outside a build).
 
-    Written beside its place and renamed into it, so a reader never sees part of a file; a
-    second worker keeping the same key writes the same bytes. A cache that cannot be written
-    only costs drawing again, so a failed write is left at that.
+    Written by the package's one atomic writer, so a reader never sees part of a file, without
+    its fsyncs (the cache dies with the build); a second worker keeping the same key writes the
+    same bytes. A cache that cannot be written only costs drawing again, so a failed write is
+    left at that.
     """
     root = folder()
     if root is None or not key:
         return
-    path = root / key[:2] / key
-    temporary = path.with_name(f".{key}.{secrets.token_hex(4)}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(root / key[:2] / key, data, sync=False)
